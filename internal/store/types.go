@@ -1,0 +1,143 @@
+package store
+
+import (
+	"errors"
+	"time"
+)
+
+// ErrNotFound is returned when an org (or run) does not exist.
+var ErrNotFound = errors.New("not found")
+
+// Access levels, highest first.
+const (
+	LevelOwner          = "owner"
+	LevelTechnicalOwner = "technical_owner"
+	LevelAdmin          = "admin"
+	LevelMember         = "member"
+)
+
+// Sync outcomes.
+const (
+	OutcomeApplied   = "applied"
+	OutcomeNoChanges = "no_changes"
+	OutcomeRefused   = "refused"
+	OutcomeFailed    = "failed"
+)
+
+// Change kinds in the change log.
+const (
+	ChangeHire        = "hire"
+	ChangeTermination = "termination"
+	ChangeRehire      = "rehire"
+	ChangeUpdate      = "update"
+	ChangeRemoved     = "removed"
+)
+
+// Org is one connected Justworks account and its sync settings. Credentials are
+// stored sealed (internal/secrets); the store never sees them in clear.
+type Org struct {
+	ID               string
+	Name             string
+	JustworksURL     string
+	Username         string
+	SealedPassword   []byte
+	SealedTOTPSecret []byte
+	HeadName         string
+	Notify           []string
+	Daily            bool
+	DailyTime        string // "HH:MM"
+	TimeZone         string // IANA name
+	ScheduleAs       string // principal the daily schedule runs as
+	SafetyThreshold  float64
+	LoginBlocked     string // non-empty: Justworks rejected the credentials; no login until they change
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
+}
+
+// Counts partition the people of a sync (Problems counts problem rows).
+type Counts struct {
+	Hires        int `json:"hires"`
+	Terminations int `json:"terminations"`
+	Rehires      int `json:"rehires"`
+	Updates      int `json:"updates"`
+	Unchanged    int `json:"unchanged"`
+	Removed      int `json:"removed"`
+	Problems     int `json:"problems"`
+}
+
+// Run is one sync run, keyed by its Temporal run ID.
+type Run struct {
+	RunID       string
+	OrgID       string
+	WorkflowID  string
+	RequestedBy string
+	StartedAt   time.Time
+	FinishedAt  *time.Time
+	Outcome     string
+	Counts      Counts
+	Error       string
+}
+
+// ApplyParams says what to apply and with which safety limit.
+type ApplyParams struct {
+	OrgID           string
+	RunID           string
+	SafetyThreshold float64 // refuse when more than this fraction of stored active people would leave
+}
+
+// ApplyResult is what ApplyRoster did. Reason explains a refusal.
+type ApplyResult struct {
+	Outcome string
+	Reason  string
+	Counts  Counts
+}
+
+// Change is one change-log row of a run, with the person's display name.
+type Change struct {
+	MemberID    string
+	Kind        string
+	DisplayName string
+	Fields      []FieldChange
+}
+
+// FieldChange is one field that changed. For manager_id, OldLabel/NewLabel hold
+// the managers' display names.
+type FieldChange struct {
+	Field    string
+	Old, New *string
+	OldLabel *string
+	NewLabel *string
+}
+
+// Export is the stored org chart in the `starter roster export` JSON shape.
+type Export struct {
+	Org      string          `json:"org"`
+	HeadID   *string         `json:"head_id"`
+	People   []ExportPerson  `json:"people"`
+	Problems []ExportProblem `json:"problems"`
+}
+
+// ExportPerson is one stored person; every key is always present.
+type ExportPerson struct {
+	ID              string  `json:"id"`
+	DisplayName     string  `json:"display_name"`
+	GivenName       string  `json:"given_name"`
+	FamilyName      string  `json:"family_name"`
+	PreferredName   *string `json:"preferred_name"`
+	WorkEmail       *string `json:"work_email"`
+	JobTitle        *string `json:"job_title"`
+	Department      *string `json:"department"`
+	ManagerID       *string `json:"manager_id"`
+	EmploymentType  string  `json:"employment_type"`
+	Status          string  `json:"status"`
+	StartDate       *string `json:"start_date"`
+	TerminationDate *string `json:"termination_date"`
+	Location        *string `json:"location"`
+}
+
+// ExportProblem is one tree problem of the last applied sync.
+type ExportProblem struct {
+	MemberID string `json:"member_id"`
+	Kind     string `json:"kind"`
+	Detail   string `json:"detail"`
+}
