@@ -8,6 +8,11 @@ import (
 // ErrNotFound is returned when an org (or run) does not exist.
 var ErrNotFound = errors.New("not found")
 
+// ErrBadInput marks data that can never be stored as sent (an empty id, an
+// invalid date); errors wrapping it name the member and field. Retrying the
+// same data cannot help.
+var ErrBadInput = errors.New("bad input")
+
 // Access levels, highest first.
 const (
 	LevelOwner          = "owner"
