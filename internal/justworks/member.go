@@ -64,4 +64,15 @@ type Credentials struct {
 }
 
 // String hides the secrets so a stray %v in a log line cannot leak them.
-func (c Credentials) String() string { return "justworks.Credentials{Username:" + c.Username + ", Password:***, TOTPSecret:***}" }
+func (c Credentials) String() string {
+	return "justworks.Credentials{Username:" + c.Username + ", Password:***, TOTPSecret:***}"
+}
+
+// GoString hides the secrets from %#v as well.
+func (c Credentials) GoString() string { return c.String() }
+
+// hasLogin reports whether the credentials can open a session at all; a client
+// without them can only use a token handed over with SetToken.
+func (c Credentials) hasLogin() bool {
+	return c.Username != "" || c.Password != "" || c.TOTPSecret != ""
+}
