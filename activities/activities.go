@@ -1,0 +1,66 @@
+package activities
+
+import (
+	"context"
+	"net/http"
+
+	"go.uber.org/zap"
+
+	"github.com/rostersync/rostersync/internal/mail"
+	"github.com/rostersync/rostersync/internal/secrets"
+	"github.com/rostersync/rostersync/internal/store"
+)
+
+// MailSender delivers one rendered summary to one recipient (mail.Sender in
+// production).
+type MailSender interface {
+	Send(ctx context.Context, to string, m mail.Message) error
+}
+
+// Activities holds the dependencies of every sync step; one value is registered
+// with the worker, and workflows call its methods through a typed nil pointer.
+type Activities struct {
+	Store   *store.Store
+	Secrets *secrets.Sealer
+	Mail    MailSender
+	Log     *zap.Logger
+
+	// JustworksHTTP is the HTTP client for Justworks (nil: http.DefaultClient).
+	JustworksHTTP *http.Client
+	// JustworksRateLimit is the client-side request rate (0: the client's default).
+	JustworksRateLimit float64
+	// WebURL and Namespace build the Temporal Web link in emails.
+	WebURL    string
+	Namespace string
+	// MailListLimit caps how many people each section of the email lists by name.
+	MailListLimit int
+}
+
+// Step names, shown by the progress query and in Temporal Web.
+const (
+	StepAuthorize = "authorize"
+	StepLogin     = "login"
+	StepFetch     = "fetch"
+	StepResolve   = "resolve"
+	StepApply     = "apply"
+	StepNotify    = "notify"
+	StepDone      = "done"
+)
+
+// Error types of non-retryable failures, stable for callers (the starter maps
+// AccessDenied to exit code 3).
+const (
+	ErrAccessDenied       = "AccessDenied"
+	ErrOrgNotFound        = "OrgNotFound"
+	ErrLoginBlocked       = "JustworksLoginBlocked"
+	ErrBadCredentials     = "JustworksBadCredentials"
+	ErrBadTOTP            = "JustworksBadTOTP"
+	ErrAccountLocked      = "JustworksAccountLocked"
+	ErrForbidden          = "JustworksForbidden"
+	ErrJustworksRequest   = "JustworksBadRequest"
+	ErrJustworksRetryable = "JustworksUnavailable"
+	ErrHeadNotFound       = "HeadNotFound"
+	ErrHeadAmbiguous      = "HeadAmbiguous"
+	ErrBadRoster          = "BadRoster"
+	ErrConfig             = "Configuration"
+)

@@ -1,0 +1,37 @@
+package activities
+
+import (
+	"context"
+	"fmt"
+
+	"go.temporal.io/sdk/activity"
+
+	"github.com/rostersync/rostersync/internal/store"
+)
+
+// ApplyRoster writes the staged roster into the primary org chart in one
+// transaction, or refuses when the safety limit says the roster looks wrong.
+// Re-running it for the same run returns the first result (idempotent).
+func (a *Activities) ApplyRoster(ctx context.Context, run RunRef) (ApplyResult, error) {
+	org, err := a.Store.GetOrg(ctx, run.Org)
+	if err != nil {
+		return ApplyResult{}, fmt.Errorf("load org %s: %w", run.Org, err)
+	}
+	res, err := a.Store.ApplyRoster(ctx, store.ApplyParams{OrgID: run.Org, RunID: run.RunID, SafetyThreshold: org.SafetyThreshold})
+	if err != nil {
+		return ApplyResult{}, fmt.Errorf("apply roster: %w", err)
+	}
+	activity.GetLogger(ctx).Info("Applied roster", "org", run.Org, "outcome", res.Outcome,
+		"hires", res.Counts.Hires, "terminations", res.Counts.Terminations, "rehires", res.Counts.Rehires,
+		"updates", res.Counts.Updates, "unchanged", res.Counts.Unchanged, "removed", res.Counts.Removed)
+	recordChanges(ctx, run.Org, res.Outcome, res.Counts)
+	return ApplyResult{Outcome: res.Outcome, Reason: res.Reason, Counts: res.Counts}, nil
+}
+
+// FinishRun records the run's outcome and drops its staging and session.
+func (a *Activities) FinishRun(ctx context.Context, in FinishInput) error {
+	if err := a.Store.FinishRun(ctx, in.RunID, in.Outcome, in.Counts, in.Error); err != nil {
+		return fmt.Errorf("finish run: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,105 @@
+package activities
+
+import (
+	"context"
+	"fmt"
+
+	"go.temporal.io/sdk/activity"
+
+	"github.com/rostersync/rostersync/internal/secrets"
+
+	"github.com/rostersync/rostersync/internal/justworks"
+)
+
+// stageBatch is how many member rows one COPY carries: big enough that 100,000
+// people cost ~50 round trips, small enough that a retry repeats little.
+const stageBatch = 2000
+
+// FetchMembers pages through every Justworks member of the org into the run's
+// staging table. It heartbeats its cursor after each COPY, so a retry (a new
+// attempt, maybe on another worker) resumes at the first page not yet staged.
+// Only counts return through history.
+func (a *Activities) FetchMembers(ctx context.Context, run RunRef) (FetchResult, error) {
+	var p FetchProgress
+	if activity.HasHeartbeatDetails(ctx) {
+		if err := activity.GetHeartbeatDetails(ctx, &p); err != nil {
+			return FetchResult{}, fmt.Errorf("read fetch heartbeat: %w", err)
+		}
+		activity.GetLogger(ctx).Info("Resuming member fetch", "org", run.Org, "pages", p.Pages, "received", p.Received)
+	} else if err := a.Store.ResetStaging(ctx, run.RunID); err != nil {
+		return FetchResult{}, fmt.Errorf("reset staging: %w", err)
+	}
+	if !p.Done {
+		if err := a.fetchFrom(ctx, run, &p); err != nil {
+			return FetchResult{}, err
+		}
+	}
+	staged, err := a.Store.StagedCount(ctx, run.RunID)
+	if err != nil {
+		return FetchResult{}, fmt.Errorf("count staged members: %w", err)
+	}
+	return FetchResult{Pages: p.Pages, Received: p.Received, Staged: staged, Restarted: p.Restarts > 0}, nil
+}
+
+func (a *Activities) fetchFrom(ctx context.Context, run RunRef, p *FetchProgress) error {
+	c, org, err := a.justworksClient(ctx, run.Org)
+	if err != nil {
+		return err
+	}
+	sealed, err := a.Store.LoadSession(ctx, run.RunID)
+	if err != nil {
+		return fmt.Errorf("load session: %w", err)
+	}
+	if sealed != nil {
+		// A session that no longer opens is only a lost shortcut: the client
+		// logs in again by itself.
+		if tok, err := a.Secrets.Open(sealed, secrets.SessionAAD(run.RunID)); err == nil {
+			c.SetToken(string(tok))
+		}
+	}
+
+	batch := make([]justworks.Member, 0, stageBatch)
+	pending := *p // progress including rows still in batch
+	flush := func() error {
+		if len(batch) > 0 {
+			if err := a.Store.StageMembers(ctx, run.RunID, p.NextSeq, batch); err != nil {
+				return stageError(run, err)
+			}
+			batch = batch[:0]
+		}
+		*p = pending
+		activity.RecordHeartbeat(ctx, *p)
+		return nil
+	}
+	err = c.ListMembers(ctx, p.Cursor, func(pg justworks.Page) error {
+		if pg.Restarted {
+			// An expired cursor restarted paging from the top: rows staged
+			// so far stay, and the copies that follow win (higher seq).
+			pending.Restarts++
+		}
+		batch = append(batch, pg.Members...)
+		pending.NextSeq += int64(len(pg.Members))
+		pending.Received += len(pg.Members)
+		pending.Pages++
+		pending.Cursor = pg.NextCursor
+		pending.Done = pg.NextCursor == ""
+		if len(batch) >= stageBatch || pending.Done {
+			return flush()
+		}
+		return ctx.Err()
+	})
+	if err != nil {
+		// Keep what was fetched: the next attempt resumes after it.
+		if ferr := flush(); ferr != nil {
+			a.Log.Warn("could not stage the last fetched pages", logOrg(run.Org), errField(ferr))
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return a.justworksFailure(ctx, org, err)
+	}
+	if !p.Done {
+		return flush()
+	}
+	return nil
+}

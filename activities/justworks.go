@@ -1,0 +1,56 @@
+package activities
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/rostersync/rostersync/internal/justworks"
+	"github.com/rostersync/rostersync/internal/secrets"
+	"github.com/rostersync/rostersync/internal/store"
+)
+
+// justworksClient opens the org's credentials in memory and returns a client
+// for its Justworks account. It refuses when an earlier failure blocked logins:
+// repeating a rejected login is how accounts get locked.
+func (a *Activities) justworksClient(ctx context.Context, orgID string) (*justworks.Client, store.Org, error) {
+	org, err := a.Store.GetOrg(ctx, orgID)
+	if err != nil {
+		return nil, org, fmt.Errorf("load org %s: %w", orgID, err)
+	}
+	if org.LoginBlocked != "" {
+		return nil, org, nonRetryable(ErrLoginBlocked, fmt.Sprintf(
+			"logins of org %s are stopped because Justworks rejected them earlier (%s); update the credentials with `starter org set --org %s ...` to resume",
+			org.ID, org.LoginBlocked, org.ID))
+	}
+	password, err := a.Secrets.Open(org.SealedPassword, secrets.PasswordAAD(org.ID))
+	if err != nil {
+		return nil, org, nonRetryable(ErrConfig, fmt.Sprintf(
+			"the stored password of org %s does not open with this worker's ROSTERSYNC_SECRET_KEY; use the key it was saved with, or save it again with `starter org set`", org.ID))
+	}
+	secret, err := a.Secrets.Open(org.SealedTOTPSecret, secrets.TOTPSecretAAD(org.ID))
+	if err != nil {
+		return nil, org, nonRetryable(ErrConfig, fmt.Sprintf(
+			"the stored 2FA setup key of org %s does not open with this worker's ROSTERSYNC_SECRET_KEY; use the key it was saved with, or save it again with `starter org set`", org.ID))
+	}
+	c, err := justworks.New(justworks.Config{
+		BaseURL:    org.JustworksURL,
+		HTTPClient: a.JustworksHTTP,
+		RateLimit:  a.JustworksRateLimit,
+		Logger:     a.Log.With(logOrg(org.ID)),
+	}, justworks.Credentials{Username: org.Username, Password: string(password), TOTPSecret: string(secret)})
+	if err != nil {
+		return nil, org, a.justworksFailure(ctx, org, err)
+	}
+	return c, org, nil
+}
+
+// justworksFailure classifies a client failure and, when it means the
+// credentials are wrong, stops further logins of the org.
+func (a *Activities) justworksFailure(ctx context.Context, org store.Org, err error) error {
+	if blocksLogin(err) {
+		if berr := a.Store.BlockLogin(ctx, org.ID, err.Error()); berr != nil {
+			a.Log.Error("could not record blocked login", logOrg(org.ID), errField(berr))
+		}
+	}
+	return justworksError(org, err)
+}

@@ -1,0 +1,32 @@
+package activities
+
+import (
+	"context"
+
+	"go.temporal.io/sdk/activity"
+
+	"github.com/rostersync/rostersync/internal/store"
+)
+
+// Sync metrics go through the SDK's metrics handler, so they reach the same
+// Prometheus endpoint as the SDK's own (worker/metrics.go).
+func recordChanges(ctx context.Context, org, outcome string, c store.Counts) {
+	m := activity.GetMetricsHandler(ctx).WithTags(map[string]string{"org": org})
+	m.WithTags(map[string]string{"outcome": outcome}).Counter("rostersync_sync_applies").Inc(1)
+	if outcome == store.OutcomeRefused {
+		return
+	}
+	people := c.Hires + c.Terminations + c.Rehires + c.Updates + c.Unchanged
+	m.Counter("rostersync_people_synced").Inc(int64(people))
+	for kind, n := range map[string]int{
+		store.ChangeHire: c.Hires, store.ChangeTermination: c.Terminations, store.ChangeRehire: c.Rehires,
+		store.ChangeUpdate: c.Updates, store.ChangeRemoved: c.Removed,
+	} {
+		m.WithTags(map[string]string{"kind": kind}).Counter("rostersync_changes").Inc(int64(n))
+	}
+	m.Gauge("rostersync_problems").Update(float64(c.Problems))
+}
+
+func recordMail(ctx context.Context, org string, sent int) {
+	activity.GetMetricsHandler(ctx).WithTags(map[string]string{"org": org}).Counter("rostersync_emails_sent").Inc(int64(sent))
+}

@@ -1,0 +1,195 @@
+package activities
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"time"
+
+	"go.temporal.io/sdk/activity"
+	"go.uber.org/zap"
+
+	"github.com/rostersync/rostersync/internal/mail"
+	"github.com/rostersync/rostersync/internal/store"
+)
+
+// defaultMailListLimit keeps a 100,000-person first sync's email readable: each
+// section lists this many people by name and says how many more there are.
+const defaultMailListLimit = 500
+
+// SendSyncSummary emails the run's summary to each address on the org's
+// notification list. Each recipient is claimed in the store before sending, so
+// a retried activity never sends the same run's email twice.
+func (a *Activities) SendSyncSummary(ctx context.Context, in NotifyInput) (NotifyResult, error) {
+	org, err := a.Store.GetOrg(ctx, in.Org)
+	if err != nil {
+		return NotifyResult{}, fmt.Errorf("load org %s: %w", in.Org, err)
+	}
+	var res NotifyResult
+	if len(org.Notify) == 0 {
+		return res, nil
+	}
+	summary, err := a.summary(ctx, org, in)
+	if err != nil {
+		return res, err
+	}
+	msg, err := mail.Render(summary)
+	if err != nil {
+		return res, nonRetryable(ErrConfig, fmt.Sprintf("render the summary email: %v", err))
+	}
+	log := activity.GetLogger(ctx)
+	var retry error
+	for _, to := range org.Notify {
+		claimed, err := a.Store.ClaimNotification(ctx, in.RunID, to)
+		if err != nil {
+			return res, fmt.Errorf("claim notification: %w", err)
+		}
+		if !claimed {
+			res.Skipped++
+			continue
+		}
+		msg.MessageID = fmt.Sprintf("<%s.%s@rostersync>", in.RunID, url.QueryEscape(to))
+		err = a.Mail.Send(ctx, to, msg)
+		if err == nil {
+			if err := a.Store.MarkNotified(ctx, in.RunID, to); err != nil {
+				a.Log.Warn("could not mark notification sent", zap.String("run", in.RunID), errField(err))
+			}
+			res.Sent++
+			continue
+		}
+		var se *mail.SendError
+		switch {
+		case errors.As(err, &se) && se.MaybeDelivered:
+			// The server may hold the message: keep the claim (at most once).
+			log.Warn("Summary email may or may not have been delivered; not resending", "to", to, "error", err.Error())
+		case errors.As(err, &se) && se.Permanent:
+			// The server refused this address for good; others still get theirs.
+			log.Error("Summary email refused", "to", to, "error", err.Error())
+		default:
+			if rerr := a.Store.ReleaseNotification(ctx, in.RunID, to); rerr != nil {
+				return res, fmt.Errorf("release notification: %w", rerr)
+			}
+			retry = fmt.Errorf("send summary to %s: %w", to, err)
+		}
+	}
+	if retry != nil {
+		return res, retry
+	}
+	recordMail(ctx, in.Org, res.Sent)
+	return res, nil
+}
+
+func (a *Activities) summary(ctx context.Context, org store.Org, in NotifyInput) (mail.Summary, error) {
+	limit := a.MailListLimit
+	if limit <= 0 {
+		limit = defaultMailListLimit
+	}
+	s := mail.Summary{
+		OrgID: org.ID, OrgName: org.Name, WorkflowID: in.WorkflowID, RunID: in.RunID,
+		WebURL:  a.runURL(in.WorkflowID, in.RunID),
+		Outcome: in.Outcome, Reason: in.Reason, RequestedBy: in.RequestedBy,
+		Started: time.Unix(in.StartedUnix, 0).UTC(), Finished: time.Now().UTC(),
+		Counts: mail.Counts{
+			Hires: in.Counts.Hires, Terminations: in.Counts.Terminations, Rehires: in.Counts.Rehires,
+			Updates: in.Counts.Updates, Unchanged: in.Counts.Unchanged, Removed: in.Counts.Removed,
+			Problems: in.Counts.Problems,
+		},
+		Truncated: map[string]int{},
+	}
+	if in.Outcome != store.OutcomeApplied {
+		return s, nil // nothing was written, so there is nothing to list
+	}
+	changes, err := a.Store.RunChanges(ctx, in.RunID, limit)
+	if err != nil {
+		return s, fmt.Errorf("read changes: %w", err)
+	}
+	listed := map[string]int{}
+	for _, c := range changes {
+		listed[c.Kind]++
+		p := mail.Person{ID: c.MemberID, Name: c.DisplayName}
+		for _, f := range c.Fields {
+			switch f.Field {
+			case "job_title":
+				p.Title = deref(f.New)
+				if f.New == nil {
+					p.Title = deref(f.Old)
+				}
+			case "department":
+				p.Department = deref(f.New)
+			}
+		}
+		switch c.Kind {
+		case store.ChangeHire:
+			s.Hires = append(s.Hires, p)
+		case store.ChangeTermination:
+			s.Terminations = append(s.Terminations, p)
+		case store.ChangeRehire:
+			s.Rehires = append(s.Rehires, p)
+		case store.ChangeRemoved:
+			s.Removed = append(s.Removed, p)
+		}
+		if c.Kind != store.ChangeUpdate && c.Kind != store.ChangeRehire {
+			continue
+		}
+		for _, f := range c.Fields {
+			switch f.Field {
+			case "job_title":
+				s.TitleChanges = append(s.TitleChanges, mail.TitleChange{ID: c.MemberID, Name: c.DisplayName, Old: deref(f.Old), New: deref(f.New)})
+			case "manager_id":
+				s.ManagerMoves = append(s.ManagerMoves, mail.ManagerMove{ID: c.MemberID, Name: c.DisplayName,
+					OldManager: label(f.OldLabel, f.Old), NewManager: label(f.NewLabel, f.New)})
+			}
+		}
+	}
+	for kind, total := range map[string]int{
+		store.ChangeHire: in.Counts.Hires, store.ChangeTermination: in.Counts.Terminations,
+		store.ChangeRehire: in.Counts.Rehires, store.ChangeRemoved: in.Counts.Removed, store.ChangeUpdate: in.Counts.Updates,
+	} {
+		if more := total - listed[kind]; more > 0 {
+			s.Truncated[kind] = more
+		}
+	}
+	problems, err := a.Store.RunProblems(ctx, in.RunID, limit)
+	if err != nil {
+		return s, fmt.Errorf("read problems: %w", err)
+	}
+	for _, p := range problems {
+		s.Problems = append(s.Problems, mail.Problem{MemberID: p.MemberID, Kind: p.Kind, Detail: p.Detail})
+	}
+	if more := in.Counts.Problems - len(problems); more > 0 {
+		s.Truncated["problems"] = more
+	}
+	return s, nil
+}
+
+// runURL links to the run's history in Temporal Web.
+func (a *Activities) runURL(workflowID, runID string) string {
+	if a.WebURL == "" {
+		return ""
+	}
+	ns := a.Namespace
+	if ns == "" {
+		ns = "default"
+	}
+	return fmt.Sprintf("%s/namespaces/%s/workflows/%s/%s/history", a.WebURL,
+		url.PathEscape(ns), url.PathEscape(workflowID), url.PathEscape(runID))
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+// label prefers a manager's name and falls back to the id; "none" for null.
+func label(name, id *string) string {
+	if name != nil && *name != "" {
+		return *name
+	}
+	if id != nil {
+		return *id
+	}
+	return "none"
+}

@@ -1,0 +1,54 @@
+package logging
+
+import (
+	"fmt"
+
+	"go.temporal.io/sdk/log"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+)
+
+// New returns a JSON logger on stderr at the given level (debug|info|warn|error).
+func New(level string) (*zap.Logger, error) {
+	lvl, err := zapcore.ParseLevel(level)
+	if err != nil {
+		return nil, fmt.Errorf("log level %q: %w", level, err)
+	}
+	cfg := zap.NewProductionConfig()
+	cfg.Level = zap.NewAtomicLevelAt(lvl)
+	cfg.Sampling = nil
+	cfg.EncoderConfig.TimeKey = "ts"
+	cfg.EncoderConfig.EncodeTime = zapcore.ISO8601TimeEncoder
+	return cfg.Build()
+}
+
+// SDKLogger adapts zap to go.temporal.io/sdk/log.Logger (as samples-go's
+// zapadapter does); keyvals become zap fields.
+func SDKLogger(z *zap.Logger) log.Logger { return &sdkLogger{z: z.WithOptions(zap.AddCallerSkip(1))} }
+
+type sdkLogger struct{ z *zap.Logger }
+
+func (l *sdkLogger) fields(keyvals []any) []zap.Field {
+	if len(keyvals)%2 != 0 {
+		return []zap.Field{zap.Any("keyvals", keyvals)}
+	}
+	fs := make([]zap.Field, 0, len(keyvals)/2)
+	for i := 0; i < len(keyvals); i += 2 {
+		k, ok := keyvals[i].(string)
+		if !ok {
+			k = fmt.Sprint(keyvals[i])
+		}
+		fs = append(fs, zap.Any(k, keyvals[i+1]))
+	}
+	return fs
+}
+
+func (l *sdkLogger) Debug(msg string, keyvals ...any) { l.z.Debug(msg, l.fields(keyvals)...) }
+func (l *sdkLogger) Info(msg string, keyvals ...any)  { l.z.Info(msg, l.fields(keyvals)...) }
+func (l *sdkLogger) Warn(msg string, keyvals ...any)  { l.z.Warn(msg, l.fields(keyvals)...) }
+func (l *sdkLogger) Error(msg string, keyvals ...any) { l.z.Error(msg, l.fields(keyvals)...) }
+
+// With returns a logger with keyvals on every line (log.WithLogger).
+func (l *sdkLogger) With(keyvals ...any) log.Logger {
+	return &sdkLogger{z: l.z.With(l.fields(keyvals)...)}
+}

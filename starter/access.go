@@ -1,0 +1,27 @@
+package main
+
+import (
+	"context"
+	"strings"
+
+	"github.com/rostersync/rostersync/activities"
+	"github.com/rostersync/rostersync/internal/store"
+)
+
+// requireManager refuses unless `as` may change the org's settings: the same
+// bar as starting a sync (technical_owner or owner).
+func requireManager(ctx context.Context, st *store.Store, orgID, as string) (string, error) {
+	level, err := st.UserLevel(ctx, orgID, normEmail(as))
+	if err != nil {
+		return "", err
+	}
+	if !activities.CanSync(level) {
+		if level == "" {
+			level = "no access"
+		}
+		return level, refusedErr("%s has access level %q in org %s; this needs technical_owner or owner", as, level, orgID)
+	}
+	return level, nil
+}
+
+func normEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }

@@ -1,0 +1,53 @@
+package workflows
+
+import (
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+)
+
+// Retry budgets. Justworks steps retry for up to half a day, so an outage
+// ends with the sync finishing by itself; non-retryable errors (bad
+// credentials, refused access, a bad head) stop at once whatever the policy.
+const justworksBudget = 12 * time.Hour
+
+func localOptions(summary string, startToClose time.Duration) workflow.ActivityOptions {
+	return workflow.ActivityOptions{
+		Summary:             summary,
+		StartToCloseTimeout: startToClose,
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval:    time.Second,
+			BackoffCoefficient: 2,
+			MaximumInterval:    time.Minute,
+			MaximumAttempts:    10,
+		},
+	}
+}
+
+func justworksOptions(summary string, startToClose, heartbeat time.Duration) workflow.ActivityOptions {
+	return workflow.ActivityOptions{
+		Summary:                summary,
+		StartToCloseTimeout:    startToClose,
+		ScheduleToCloseTimeout: justworksBudget,
+		HeartbeatTimeout:       heartbeat,
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval:    5 * time.Second,
+			BackoffCoefficient: 2,
+			MaximumInterval:    5 * time.Minute,
+		},
+	}
+}
+
+func notifyOptions(summary string) workflow.ActivityOptions {
+	return workflow.ActivityOptions{
+		Summary:                summary,
+		StartToCloseTimeout:    2 * time.Minute,
+		ScheduleToCloseTimeout: 2 * time.Hour,
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval:    10 * time.Second,
+			BackoffCoefficient: 2,
+			MaximumInterval:    10 * time.Minute,
+		},
+	}
+}

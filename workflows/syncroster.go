@@ -1,0 +1,179 @@
+package workflows
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/rostersync/rostersync/activities"
+	"github.com/rostersync/rostersync/internal/store"
+)
+
+// a is the typed nil through which the workflow names activities: the compiler
+// checks each call, and no activity name is a string.
+var a *activities.Activities
+
+// SyncRoster brings one org's primary org chart in step with Justworks:
+// authorize → login → fetch → resolve → apply → notify. Member data never
+// passes through here: it is staged in PostgreSQL under the run's ID.
+func SyncRoster(ctx workflow.Context, in SyncInput) (SyncSummary, error) {
+	s, err := newSync(ctx, in)
+	if err != nil {
+		return SyncSummary{}, err
+	}
+	return s.run()
+}
+
+type syncState struct {
+	ctx      workflow.Context
+	in       SyncInput
+	ref      activities.RunRef
+	started  time.Time
+	progress Progress
+	auth     activities.AuthorizeResult
+}
+
+func newSync(ctx workflow.Context, in SyncInput) (*syncState, error) {
+	in.Org = strings.TrimSpace(in.Org)
+	in.RequestedBy = strings.TrimSpace(in.RequestedBy)
+	if in.Org == "" || in.RequestedBy == "" {
+		return nil, temporal.NewNonRetryableApplicationError(
+			`input must name the org and who asks, e.g. {"org": "acme", "requested_by": "you@acme.example"}`, "BadInput", nil)
+	}
+	info := workflow.GetInfo(ctx)
+	s := &syncState{
+		ctx:     ctx,
+		in:      in,
+		ref:     activities.RunRef{Org: in.Org, RunID: info.WorkflowExecution.RunID, WorkflowID: info.WorkflowExecution.ID},
+		started: workflow.Now(ctx),
+	}
+	s.progress = Progress{Step: activities.StepAuthorize, Org: in.Org}
+	if err := workflow.SetQueryHandler(ctx, ProgressQuery, func() (Progress, error) { return s.progress, nil }); err != nil {
+		return nil, err
+	}
+	if err := workflow.UpsertTypedSearchAttributes(ctx, OrgAttribute.ValueSet(in.Org)); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *syncState) step(name, details string) {
+	s.progress.Step = name
+	workflow.SetCurrentDetails(s.ctx, details)
+}
+
+func (s *syncState) run() (SyncSummary, error) {
+	ctx, org := s.ctx, s.in.Org
+
+	s.step(activities.StepAuthorize, fmt.Sprintf("Checking that %s may sync %s", s.in.RequestedBy, org))
+	actx := workflow.WithActivityOptions(ctx, localOptions(fmt.Sprintf("Authorize %s for %s", s.in.RequestedBy, org), 30*time.Second))
+	err := workflow.ExecuteActivity(actx, a.Authorize, activities.AuthorizeInput{RunRef: s.ref, RequestedBy: s.in.RequestedBy}).Get(ctx, &s.auth)
+	if err != nil {
+		if errorType(err) == activities.ErrAccessDenied {
+			// Refused before Justworks is touched; nobody is emailed about
+			// a request that never became a sync.
+			return s.end(store.OutcomeRefused, store.Counts{}, err, false)
+		}
+		return s.end(store.OutcomeFailed, store.Counts{}, err, false)
+	}
+
+	s.step(activities.StepLogin, "Logging in to Justworks (password + 2FA)")
+	actx = workflow.WithActivityOptions(ctx, justworksOptions(fmt.Sprintf("Log in to Justworks for %s (password + 2FA)", org), 2*time.Minute, 0))
+	if err := workflow.ExecuteActivity(actx, a.Login, s.ref).Get(ctx, nil); err != nil {
+		return s.end(store.OutcomeFailed, store.Counts{}, err, true)
+	}
+
+	s.step(activities.StepFetch, "Fetching every member from Justworks into staging")
+	actx = workflow.WithActivityOptions(ctx, justworksOptions(fmt.Sprintf("Fetch all members of %s into staging", org), 3*time.Hour, 2*time.Minute))
+	var fetched activities.FetchResult
+	if err := workflow.ExecuteActivity(actx, a.FetchMembers, s.ref).Get(ctx, &fetched); err != nil {
+		return s.end(store.OutcomeFailed, store.Counts{}, err, true)
+	}
+	s.progress.Pages, s.progress.Staged = fetched.Pages, fetched.Staged
+
+	s.step(activities.StepResolve, fmt.Sprintf("Resolving the reporting tree of %d people from %q", fetched.Staged, s.auth.HeadName))
+	actx = workflow.WithActivityOptions(ctx, localOptions(fmt.Sprintf("Resolve the org tree of %s from %q", org, s.auth.HeadName), 10*time.Minute))
+	var tree activities.ResolveResult
+	err = workflow.ExecuteActivity(actx, a.ResolveOrgTree, activities.ResolveInput{RunRef: s.ref, HeadName: s.auth.HeadName}).Get(ctx, &tree)
+	if err != nil {
+		return s.end(store.OutcomeFailed, store.Counts{}, err, true)
+	}
+
+	s.step(activities.StepApply, fmt.Sprintf("Applying %d people to the org chart", tree.People))
+	actx = workflow.WithActivityOptions(ctx, localOptions(fmt.Sprintf("Apply the roster of %s to the org chart", org), 15*time.Minute))
+	var applied activities.ApplyResult
+	if err := workflow.ExecuteActivity(actx, a.ApplyRoster, s.ref).Get(ctx, &applied); err != nil {
+		return s.end(store.OutcomeFailed, store.Counts{}, err, true)
+	}
+	s.progress.Counts = applied.Counts
+	summary, _ := s.end(applied.Outcome, applied.Counts, nil, true)
+	summary.People, summary.HeadID, summary.Reason = tree.People, tree.HeadID, applied.Reason
+	return summary, nil
+}
+
+// end notifies (when the run became a sync), records the outcome, and returns
+// the summary, or the failure that ended the run.
+func (s *syncState) end(outcome string, counts store.Counts, cause error, notify bool) (SyncSummary, error) {
+	// A cancelled sync still records how it ended.
+	ctx, _ := workflow.NewDisconnectedContext(s.ctx)
+	reason := failureMessage(cause)
+	s.progress.Outcome = outcome
+	if notify {
+		s.step(activities.StepNotify, "Emailing the summary")
+		actx := workflow.WithActivityOptions(ctx, notifyOptions(fmt.Sprintf("Email the %s summary of %s", strings.ReplaceAll(outcome, "_", " "), s.in.Org)))
+		in := activities.NotifyInput{RunRef: s.ref, RequestedBy: s.in.RequestedBy, Outcome: outcome, Reason: reason, Counts: counts, StartedUnix: s.started.Unix()}
+		if err := workflow.ExecuteActivity(actx, a.SendSyncSummary, in).Get(ctx, nil); err != nil {
+			// The org chart is already right; a lost email must not undo that.
+			workflow.GetLogger(ctx).Error("Summary email not sent", "error", err)
+		}
+	}
+	actx := workflow.WithActivityOptions(ctx, localOptions(fmt.Sprintf("Record the %s outcome of %s", strings.ReplaceAll(outcome, "_", " "), s.in.Org), 30*time.Second))
+	if err := workflow.ExecuteActivity(actx, a.FinishRun, activities.FinishInput{RunRef: s.ref, Outcome: outcome, Counts: counts, Error: reason}).Get(ctx, nil); err != nil {
+		workflow.GetLogger(ctx).Error("Run outcome not recorded", "error", err)
+	}
+	_ = workflow.UpsertTypedSearchAttributes(ctx, OutcomeAttribute.ValueSet(outcome))
+	s.step(activities.StepDone, fmt.Sprintf("Finished: %s", strings.ReplaceAll(outcome, "_", " ")))
+	if cause != nil {
+		// One clear message for Temporal Web and the starter, with the
+		// activity's error type kept so callers can still tell a refusal.
+		typ := errorType(cause)
+		if typ == "" {
+			typ = "SyncFailed"
+		}
+		return SyncSummary{}, temporal.NewNonRetryableApplicationError(reason, typ, nil)
+	}
+	if outcome == store.OutcomeRefused {
+		s.progress.Counts = counts
+	}
+	return SyncSummary{Org: s.in.Org, Outcome: outcome, Counts: counts}, nil
+}
+
+// errorType is the ApplicationError type behind an activity failure.
+func errorType(err error) string {
+	var ae *temporal.ApplicationError
+	if errors.As(err, &ae) {
+		return ae.Type()
+	}
+	return ""
+}
+
+// failureMessage is the operator-facing message of a failure, without the
+// SDK's wrapping ("activity error (type: ..., scheduledEventID: ...)").
+func failureMessage(err error) string {
+	if err == nil {
+		return ""
+	}
+	var ae *temporal.ApplicationError
+	if errors.As(err, &ae) {
+		return ae.Message()
+	}
+	var te *temporal.TimeoutError
+	if errors.As(err, &te) {
+		return "a step timed out: " + te.Error()
+	}
+	return err.Error()
+}

@@ -1,0 +1,7 @@
+package workflows
+
+// Change IDs for workflow.GetVersion, in one place. When logic that running
+// syncs have already passed through changes, add an ID here, branch on
+// workflow.GetVersion(ctx, id, workflow.DefaultVersion, 1), and record a new
+// history under testdata/ (docs/operations.md, "Recording a history").
+
