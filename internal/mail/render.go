@@ -1,0 +1,241 @@
+package mail
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	htmltemplate "html/template"
+	"strings"
+	texttemplate "text/template"
+	"time"
+	"unicode"
+)
+
+//go:embed templates/*.tmpl
+var templateFS embed.FS
+
+var (
+	textTmpl = texttemplate.Must(texttemplate.New("summary.txt.tmpl").ParseFS(templateFS, "templates/summary.txt.tmpl"))
+	htmlTmpl = htmltemplate.Must(htmltemplate.New("summary.html.tmpl").ParseFS(templateFS, "templates/summary.html.tmpl"))
+)
+
+// view is what both templates show, already worded; the templates only lay it
+// out, and html/template escapes every value.
+type view struct {
+	Subject     string
+	OrgName     string
+	Headline    string
+	Outcome     string
+	Bad         bool // refused or failed
+	Reason      string
+	RequestedBy string
+	Started     string
+	Finished    string
+	Took        string
+	CountsTitle string
+	Counts      []countRow
+	Sections    []section
+	WebURL      string
+	WorkflowID  string
+	RunID       string
+}
+
+type countRow struct {
+	Label string
+	N     int
+}
+
+type section struct {
+	Title string
+	Items []item
+	More  int
+}
+
+// item is one line of a section: Name in bold in HTML, then Detail.
+type item struct {
+	Name, Tag, Detail string
+}
+
+// Render words a Summary as an email. It fails only on an unknown outcome.
+func Render(s Summary) (Message, error) {
+	v, err := newView(s)
+	if err != nil {
+		return Message{}, err
+	}
+	var text, html bytes.Buffer
+	if err := textTmpl.Execute(&text, v); err != nil {
+		return Message{}, fmt.Errorf("render text: %w", err)
+	}
+	if err := htmlTmpl.Execute(&html, v); err != nil {
+		return Message{}, fmt.Errorf("render html: %w", err)
+	}
+	return Message{Subject: v.Subject, Text: strings.TrimRight(text.String(), "\n") + "\n", HTML: html.String()}, nil
+}
+
+func newView(s Summary) (view, error) {
+	org := line(s.OrgName)
+	if org == "" {
+		org = line(s.OrgID)
+	}
+	v := view{
+		OrgName:     org,
+		Reason:      para(s.Reason),
+		RequestedBy: line(s.RequestedBy),
+		Started:     stamp(s.Started),
+		Finished:    stamp(s.Finished),
+		WebURL:      line(s.WebURL),
+		WorkflowID:  line(s.WorkflowID),
+		RunID:       line(s.RunID),
+	}
+	if !s.Started.IsZero() && !s.Finished.IsZero() && !s.Finished.Before(s.Started) {
+		v.Took = s.Finished.Sub(s.Started).Round(time.Second).String()
+	}
+	c := s.Counts
+	showCounts := true
+	switch s.Outcome {
+	case OutcomeApplied:
+		v.Outcome = "applied"
+		v.Headline = changesPhrase(c)
+		if v.Headline == "" {
+			v.Headline = "no changes"
+		}
+		v.CountsTitle = "Counts"
+	case OutcomeNoChanges:
+		v.Outcome = "no changes"
+		v.Headline = "no changes"
+		v.CountsTitle = "Counts"
+	case OutcomeRefused:
+		v.Outcome = "refused"
+		v.Bad = true
+		v.Headline = "sync refused — nothing applied"
+		v.CountsTitle = "What the sync would have done (not applied)"
+	case OutcomeFailed:
+		v.Outcome = "failed"
+		v.Bad = true
+		v.Headline = "sync failed"
+		v.CountsTitle = "Counts"
+		showCounts = c != Counts{}
+	default:
+		return view{}, fmt.Errorf("render summary: unknown outcome %q", s.Outcome)
+	}
+	v.Subject = "Rostersync · " + org + ": " + v.Headline
+	if showCounts {
+		v.Counts = []countRow{
+			{"Hires", c.Hires}, {"Terminations", c.Terminations}, {"Rehires", c.Rehires},
+			{"Updates", c.Updates}, {"Unchanged", c.Unchanged}, {"Removed", c.Removed},
+			{"Tree problems", c.Problems},
+		}
+	}
+
+	people := func(title, key string, ps []Person) {
+		sec := section{Title: title, More: s.Truncated[key]}
+		for _, p := range ps {
+			var d []string
+			for _, x := range []string{line(p.Title), line(p.Department)} {
+				if x != "" {
+					d = append(d, x)
+				}
+			}
+			sec.Items = append(sec.Items, item{Name: nameOr(p.Name, p.ID), Detail: strings.Join(d, ", ")})
+		}
+		v.add(sec)
+	}
+	people("Hires", SectionHires, s.Hires)
+	people("Terminations", SectionTerminations, s.Terminations)
+	people("Rehires", SectionRehires, s.Rehires)
+
+	sec := section{Title: "Title changes", More: s.Truncated[SectionTitleChanges]}
+	for _, t := range s.TitleChanges {
+		sec.Items = append(sec.Items, item{Name: nameOr(t.Name, t.ID), Detail: orNone(t.Old) + " → " + orNone(t.New)})
+	}
+	v.add(sec)
+
+	sec = section{Title: "Manager changes", More: s.Truncated[SectionManagerMoves]}
+	for _, m := range s.ManagerMoves {
+		sec.Items = append(sec.Items, item{Name: nameOr(m.Name, m.ID), Detail: orNone(m.OldManager) + " → " + orNone(m.NewManager)})
+	}
+	v.add(sec)
+
+	people("Removed from the org chart", SectionRemoved, s.Removed)
+
+	sec = section{Title: "Tree problems", More: s.Truncated[SectionProblems]}
+	for _, p := range s.Problems {
+		sec.Items = append(sec.Items, item{Name: line(p.MemberID), Tag: strings.ReplaceAll(line(p.Kind), "_", " "), Detail: line(p.Detail)})
+	}
+	v.add(sec)
+	return v, nil
+}
+
+// add keeps a section only when it has something to say.
+func (v *view) add(s section) {
+	if s.More < 0 {
+		s.More = 0
+	}
+	if len(s.Items) > 0 || s.More > 0 {
+		v.Sections = append(v.Sections, s)
+	}
+}
+
+// changesPhrase is "3 hires, 1 termination, 2 updates" (zero counts left out).
+func changesPhrase(c Counts) string {
+	var parts []string
+	for _, x := range []struct {
+		n           int
+		one, plural string
+	}{
+		{c.Hires, "hire", "hires"}, {c.Terminations, "termination", "terminations"},
+		{c.Rehires, "rehire", "rehires"}, {c.Updates, "update", "updates"},
+		{c.Removed, "removal", "removals"}, {c.Problems, "tree problem", "tree problems"},
+	} {
+		switch {
+		case x.n == 1:
+			parts = append(parts, "1 "+x.one)
+		case x.n > 1:
+			parts = append(parts, fmt.Sprintf("%d %s", x.n, x.plural))
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+func stamp(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format("2006-01-02 15:04:05 UTC")
+}
+
+func nameOr(name, id string) string {
+	if n := line(name); n != "" {
+		return n
+	}
+	return line(id)
+}
+
+func orNone(s string) string {
+	if s = line(s); s == "" {
+		return "(none)"
+	}
+	return s
+}
+
+// line makes a value safe to show on one line (and in the subject): control
+// characters, CR and LF included, become spaces; outer spaces go.
+func line(s string) string {
+	return strings.TrimSpace(strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
+			return ' '
+		}
+		return r
+	}, s))
+}
+
+// para is line for multi-line text: newlines are kept.
+func para(s string) string {
+	s = strings.ReplaceAll(s, "\r\n", "\n")
+	return strings.TrimSpace(strings.Map(func(r rune) rune {
+		if r != '\n' && (unicode.IsControl(r) || r == '\u2028' || r == '\u2029') {
+			return ' '
+		}
+		return r
+	}, s))
+}

@@ -1,0 +1,76 @@
+package mail
+
+import "time"
+
+// Sync outcomes, as the workflow reports them.
+const (
+	OutcomeApplied   = "applied"
+	OutcomeNoChanges = "no_changes"
+	OutcomeRefused   = "refused"
+	OutcomeFailed    = "failed"
+)
+
+// Section keys of Summary.Truncated.
+const (
+	SectionHires        = "hires"
+	SectionTerminations = "terminations"
+	SectionRehires      = "rehires"
+	SectionRemoved      = "removed"
+	SectionTitleChanges = "title_changes"
+	SectionManagerMoves = "manager_moves"
+	SectionProblems     = "problems"
+)
+
+// Summary is everything the summary email says about one sync run.
+type Summary struct {
+	OrgID, OrgName    string
+	WorkflowID, RunID string
+	WebURL            string // the run in Temporal Web
+	Outcome           string // OutcomeApplied, OutcomeNoChanges, OutcomeRefused or OutcomeFailed
+	Reason            string // why a sync was refused or failed
+	RequestedBy       string
+	Started, Finished time.Time
+	Counts            Counts
+
+	Hires, Terminations, Rehires, Removed []Person
+	TitleChanges                          []TitleChange
+	ManagerMoves                          []ManagerMove
+	Problems                              []Problem
+
+	// Truncated says, per section key (SectionHires, ...), how many more
+	// entries there are than the lists above hold.
+	Truncated map[string]int
+}
+
+// Counts are the run's totals; the lists in a Summary may be shorter.
+type Counts struct {
+	Hires, Terminations, Rehires, Updates, Unchanged, Removed, Problems int
+}
+
+// Person is one hired, terminated, rehired or removed member.
+type Person struct {
+	ID, Name, Title, Department string
+}
+
+// TitleChange is a member whose job title changed.
+type TitleChange struct {
+	ID, Name, Old, New string
+}
+
+// ManagerMove is a member whose manager changed; OldManager and NewManager are
+// display names ("" = none).
+type ManagerMove struct {
+	ID, Name, OldManager, NewManager string
+}
+
+// Problem is one tree problem (see orgtree.Problem).
+type Problem struct {
+	MemberID, Kind, Detail string
+}
+
+// Message is a rendered email. MessageID (optional, "<...@...>") makes
+// repeated sends of the same message recognisable; see Sender.MessageID.
+type Message struct {
+	Subject, Text, HTML string
+	MessageID           string
+}
