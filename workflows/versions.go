@@ -4,4 +4,3 @@ package workflows
 // syncs have already passed through changes, add an ID here, branch on
 // workflow.GetVersion(ctx, id, workflow.DefaultVersion, 1), and record a new
 // history under testdata/ (docs/operations.md, "Recording a history").
-

@@ -1,0 +1,113 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/rostersync/rostersync/internal/schedule"
+	"github.com/rostersync/rostersync/internal/store"
+)
+
+type statusJSON struct {
+	Org             string         `json:"org"`
+	Name            string         `json:"name"`
+	JustworksURL    string         `json:"justworks_url"`
+	Username        string         `json:"username"`
+	Head            string         `json:"head"`
+	Notify          []string       `json:"notify"`
+	Daily           bool           `json:"daily"`
+	DailyTime       string         `json:"daily_time,omitempty"`
+	TimeZone        string         `json:"time_zone"`
+	ScheduleAs      string         `json:"schedule_as,omitempty"`
+	SafetyLimit     float64        `json:"safety_limit"`
+	LoginBlocked    string         `json:"login_blocked,omitempty"`
+	Schedule        schedule.State `json:"schedule"`
+	ScheduleProblem string         `json:"schedule_error,omitempty"`
+	Runs            []runJSON      `json:"last_runs"`
+}
+
+type runJSON struct {
+	RunID       string       `json:"run_id"`
+	RequestedBy string       `json:"requested_by"`
+	StartedAt   time.Time    `json:"started_at"`
+	FinishedAt  *time.Time   `json:"finished_at"`
+	Outcome     string       `json:"outcome"`
+	Counts      store.Counts `json:"counts"`
+	Error       string       `json:"error,omitempty"`
+}
+
+// status shows an org's configuration without secrets, its schedule, and its
+// last runs.
+func status(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("status", stderr)
+	id := fs.String("org", "", "org id")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := required("org", *id); err != nil {
+		return err
+	}
+	e, err := newEnv()
+	if err != nil {
+		return err
+	}
+	defer e.Close()
+	st, err := e.Store(ctx)
+	if err != nil {
+		return err
+	}
+	org, err := st.GetOrg(ctx, *id)
+	if errors.Is(err, store.ErrNotFound) {
+		return usageErr("org %s does not exist", *id)
+	} else if err != nil {
+		return err
+	}
+	out := statusJSON{Org: org.ID, Name: org.Name, JustworksURL: org.JustworksURL, Username: org.Username, Head: org.HeadName,
+		Notify: org.Notify, Daily: org.Daily, DailyTime: org.DailyTime, TimeZone: org.TimeZone, ScheduleAs: org.ScheduleAs,
+		SafetyLimit: org.SafetyThreshold, LoginBlocked: org.LoginBlocked, Runs: []runJSON{}}
+	if c, err := e.Temporal(ctx); err != nil {
+		out.ScheduleProblem = err.Error()
+	} else if out.Schedule, err = schedule.Describe(ctx, c, org.ID); err != nil {
+		out.ScheduleProblem = err.Error()
+	}
+	runs, err := st.LastRuns(ctx, org.ID, 10)
+	if err != nil {
+		return err
+	}
+	for _, r := range runs {
+		out.Runs = append(out.Runs, runJSON{RunID: r.RunID, RequestedBy: r.RequestedBy, StartedAt: r.StartedAt, FinishedAt: r.FinishedAt, Outcome: r.Outcome, Counts: r.Counts, Error: r.Error})
+	}
+	if *asJSON {
+		return writeJSON(stdout, out)
+	}
+	fmt.Fprintf(stdout, "org %s (%s)\n  justworks: %s as %s\n  head: %s\n  notify: %s\n  safety limit: %.0f %%\n",
+		out.Org, out.Name, out.JustworksURL, out.Username, out.Head, strings.Join(out.Notify, ", "), out.SafetyLimit*100)
+	if out.LoginBlocked != "" {
+		fmt.Fprintf(stdout, "  LOGINS STOPPED: %s\n", out.LoginBlocked)
+	}
+	switch {
+	case out.ScheduleProblem != "":
+		fmt.Fprintf(stdout, "  schedule: unknown (%s)\n", out.ScheduleProblem)
+	case !out.Schedule.Exists:
+		fmt.Fprintln(stdout, "  schedule: none")
+	case out.Schedule.Paused:
+		fmt.Fprintf(stdout, "  schedule: paused (%s)\n", out.Schedule.Note)
+	default:
+		next := ""
+		if len(out.Schedule.NextRun) > 0 {
+			next = ", next " + out.Schedule.NextRun[0].Format(time.RFC3339)
+		}
+		fmt.Fprintf(stdout, "  schedule: daily at %s %s as %s%s\n", out.DailyTime, out.TimeZone, out.ScheduleAs, next)
+	}
+	fmt.Fprintln(stdout, "last runs:")
+	for _, r := range out.Runs {
+		fmt.Fprintf(stdout, "  %s  %-10s by %s  +%d -%d ~%d  %s\n", r.StartedAt.Format(time.RFC3339), r.Outcome, r.RequestedBy,
+			r.Counts.Hires+r.Counts.Rehires, r.Counts.Terminations+r.Counts.Removed, r.Counts.Updates, r.Error)
+	}
+	return nil
+}

@@ -1,0 +1,186 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/rostersync/rostersync/activities"
+	"github.com/rostersync/rostersync/internal/store"
+	"github.com/rostersync/rostersync/workflows"
+)
+
+// syncJSON is the fixed shape `starter sync --json` prints.
+type syncJSON struct {
+	WorkflowID   string `json:"workflow_id"`
+	RunID        string `json:"run_id"`
+	Outcome      string `json:"outcome"`
+	Hires        int    `json:"hires"`
+	Terminations int    `json:"terminations"`
+	Rehires      int    `json:"rehires"`
+	Updates      int    `json:"updates"`
+	Unchanged    int    `json:"unchanged"`
+	Removed      int    `json:"removed"`
+	Problems     int    `json:"problems"`
+	Error        string `json:"error"`
+}
+
+// syncCmd starts the org's sync, or joins the one already running (the fixed
+// workflow ID with USE_EXISTING), and with --wait follows it to the end. The
+// access gate is inside the workflow, so this path and Temporal Web's are one.
+func syncCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("sync", stderr)
+	var (
+		id     = fs.String("org", "", "org id")
+		as     = fs.String("as", "", "your email (technical_owner or owner of the org)")
+		wait   = fs.Bool("wait", false, "follow the sync to its end, with progress on stderr")
+		asJSON = fs.Bool("json", false, "print the result as JSON on stdout")
+	)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := required("org", *id, "as", *as); err != nil {
+		return err
+	}
+	e, err := newEnv()
+	if err != nil {
+		return err
+	}
+	defer e.Close()
+	c, err := e.Temporal(ctx)
+	if err != nil {
+		return err
+	}
+	in := workflows.SyncInput{Org: *id, RequestedBy: normEmail(*as)}
+	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID:                       workflows.WorkflowID(*id),
+		TaskQueue:                e.cfg.TaskQueue,
+		WorkflowIDConflictPolicy: enums.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+		WorkflowIDReusePolicy:    enums.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
+		StaticSummary:            fmt.Sprintf("Sync %s, requested by %s", *id, in.RequestedBy),
+		StaticDetails:            "Started with `starter sync`. Steps: authorize → login → fetch → resolve → apply → notify.",
+	}, workflows.SyncRoster, in)
+	if err != nil {
+		return fmt.Errorf("start sync: %w", err)
+	}
+	out := syncJSON{WorkflowID: run.GetID(), RunID: run.GetRunID()}
+	if !*wait {
+		out.Outcome = "started"
+		if *asJSON {
+			return writeJSON(stdout, out)
+		}
+		fmt.Fprintf(stdout, "sync started (or joined): workflow %s run %s\n%s\n", out.WorkflowID, out.RunID, runURL(e.cfg.WebURL, e.cfg.Namespace, out.WorkflowID, out.RunID))
+		return nil
+	}
+
+	fmt.Fprintf(stderr, "sync %s run %s\n", out.WorkflowID, out.RunID)
+	stopProgress := followProgress(ctx, c, out.WorkflowID, out.RunID, stderr)
+	var sum workflows.SyncSummary
+	err = run.Get(ctx, &sum)
+	stopProgress()
+	var code error
+	switch {
+	case err == nil:
+		out.Outcome = sum.Outcome
+		out.Hires, out.Terminations, out.Rehires = sum.Hires, sum.Terminations, sum.Rehires
+		out.Updates, out.Unchanged, out.Removed, out.Problems = sum.Updates, sum.Unchanged, sum.Removed, sum.Problems
+		out.Error = sum.Reason
+		if sum.Outcome == store.OutcomeRefused {
+			code = refusedErr("sync refused: %s", sum.Reason)
+		}
+	case errorType(err) == activities.ErrAccessDenied:
+		out.Outcome, out.Error = store.OutcomeRefused, failureMessage(err)
+		code = refusedErr("sync refused: %s", out.Error)
+	default:
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		out.Outcome, out.Error = store.OutcomeFailed, failureMessage(err)
+		code = &exitError{code: exitFailed, msg: "sync failed: " + out.Error}
+	}
+	if *asJSON {
+		if err := writeJSON(stdout, out); err != nil {
+			return err
+		}
+	} else {
+		printSummary(stdout, out)
+		fmt.Fprintln(stdout, runURL(e.cfg.WebURL, e.cfg.Namespace, out.WorkflowID, out.RunID))
+	}
+	return code
+}
+
+// followProgress prints the progress query's answer on stderr whenever it
+// changes, until stopped.
+func followProgress(ctx context.Context, c client.Client, wfID, runID string, w io.Writer) func() {
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		last := ""
+		t := time.NewTicker(time.Second)
+		defer t.Stop()
+		for {
+			if v, err := c.QueryWorkflow(ctx, wfID, runID, workflows.ProgressQuery); err == nil {
+				var p workflows.Progress
+				if v.Get(&p) == nil {
+					line := fmt.Sprintf("  step %-9s", p.Step)
+					if p.Staged > 0 {
+						line += fmt.Sprintf(" %d people staged", p.Staged)
+					}
+					if line != last {
+						fmt.Fprintln(w, line)
+						last = line
+					}
+				}
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return func() { cancel(); <-done }
+}
+
+func printSummary(w io.Writer, o syncJSON) {
+	fmt.Fprintf(w, "outcome: %s\n", o.Outcome)
+	fmt.Fprintf(w, "hires %d, terminations %d, rehires %d, updates %d, unchanged %d, removed %d, problems %d\n",
+		o.Hires, o.Terminations, o.Rehires, o.Updates, o.Unchanged, o.Removed, o.Problems)
+	if o.Error != "" {
+		fmt.Fprintf(w, "reason: %s\n", o.Error)
+	}
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+func errorType(err error) string {
+	var ae *temporal.ApplicationError
+	if errors.As(err, &ae) {
+		return ae.Type()
+	}
+	return ""
+}
+
+func failureMessage(err error) string {
+	var ae *temporal.ApplicationError
+	if errors.As(err, &ae) {
+		return ae.Message()
+	}
+	return err.Error()
+}
+
+func runURL(web, ns, wfID, runID string) string {
+	return fmt.Sprintf("%s/namespaces/%s/workflows/%s/%s/history", web, ns, wfID, runID)
+}
