@@ -151,7 +151,17 @@ type generated struct {
 }
 
 // idOf formats the id of number n; fixed-width lower-case hex sorts like the number.
-func idOf(n int) string { return fmt.Sprintf("mem_%06x", n) }
+func idOf(n int) string {
+	b := []byte("mem_000000")
+	for i := len(b) - 1; i >= 4 && n > 0; i-- {
+		b[i] = hexDigits[n&0xf]
+		n >>= 4
+	}
+	if n > 0 { // beyond 16.7M ids (never generated): unique, no longer sorted by number
+		return fmt.Sprintf("mem_%x", n) + string(b[4:])
+	}
+	return string(b)
+}
 
 // generate builds a company of people members, deterministic from seed and the
 // day of now (dates are relative to today so pending and scheduled statuses stay true).

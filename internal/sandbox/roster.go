@@ -55,12 +55,13 @@ func (r *Roster) Get(id string) (justworks.Member, bool) {
 	return cloneMember(r.members[i]), true
 }
 
-// NewID is a fresh id after every existing one (what Hire uses when m.ID is empty).
+// NewID is a fresh id, after every generated or hired one (what Hire uses when
+// m.ID is empty).
 func (r *Roster) NewID() string {
 	for {
 		id := idOf(r.nextNum)
 		r.nextNum++
-		if _, taken := r.find(id); !taken && (len(r.members) == 0 || id > r.members[len(r.members)-1].ID) {
+		if _, taken := r.find(id); !taken {
 			return id
 		}
 	}
