@@ -1,0 +1,201 @@
+package workflows
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/mock"
+	"github.com/stretchr/testify/require"
+	"github.com/stretchr/testify/suite"
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/testsuite"
+
+	"github.com/rostersync/rostersync/activities"
+	"github.com/rostersync/rostersync/internal/store"
+)
+
+type syncSuite struct {
+	suite.Suite
+	testsuite.WorkflowTestSuite
+	env *testsuite.TestWorkflowEnvironment
+}
+
+func TestSyncRoster(t *testing.T) { suite.Run(t, new(syncSuite)) }
+
+func (s *syncSuite) SetupTest() {
+	s.env = s.NewTestWorkflowEnvironment()
+	s.env.RegisterActivity(&activities.Activities{})
+}
+
+func (s *syncSuite) AfterTest(_, _ string) { s.env.AssertExpectations(s.T()) }
+
+var (
+	in       = SyncInput{Org: "acme", RequestedBy: "tech@acme.example"}
+	okAuth   = activities.AuthorizeResult{OrgName: "Acme", HeadName: "Ada Lovelace", Level: store.LevelTechnicalOwner}
+	okFetch  = activities.FetchResult{Pages: 3, Received: 250, Staged: 250}
+	okTree   = activities.ResolveResult{HeadID: "mem_1", People: 250, Problems: 2}
+	okCounts = store.Counts{Hires: 250, Problems: 2}
+)
+
+// happyUntil mocks every step before `step` as succeeding.
+func (s *syncSuite) happyUntil(step string) {
+	steps := []string{activities.StepAuthorize, activities.StepLogin, activities.StepFetch, activities.StepResolve, activities.StepApply}
+	for _, st := range steps {
+		if st == step {
+			return
+		}
+		switch st {
+		case activities.StepAuthorize:
+			s.env.OnActivity(a.Authorize, mock.Anything, mock.Anything).Return(okAuth, nil).Once()
+		case activities.StepLogin:
+			s.env.OnActivity(a.Login, mock.Anything, mock.Anything).Return(nil).Once()
+		case activities.StepFetch:
+			s.env.OnActivity(a.FetchMembers, mock.Anything, mock.Anything).Return(okFetch, nil).Once()
+		case activities.StepResolve:
+			s.env.OnActivity(a.ResolveOrgTree, mock.Anything, mock.Anything).Return(okTree, nil).Once()
+		case activities.StepApply:
+			s.env.OnActivity(a.ApplyRoster, mock.Anything, mock.Anything).Return(activities.ApplyResult{Outcome: store.OutcomeApplied, Counts: okCounts}, nil).Once()
+		}
+	}
+}
+
+// expectEnd mocks notify (when wanted) and finish, checking the outcome they get.
+func (s *syncSuite) expectEnd(outcome string, notify bool) {
+	if notify {
+		s.env.OnActivity(a.SendSyncSummary, mock.Anything, mock.MatchedBy(func(n activities.NotifyInput) bool {
+			return n.Outcome == outcome && n.Org == "acme" && n.RequestedBy == in.RequestedBy
+		})).Return(activities.NotifyResult{Sent: 1}, nil).Once()
+	}
+	s.env.OnActivity(a.FinishRun, mock.Anything, mock.MatchedBy(func(f activities.FinishInput) bool {
+		return f.Outcome == outcome
+	})).Return(nil).Once()
+}
+
+func (s *syncSuite) TestAppliedRunsEveryStepInOrder() {
+	s.happyUntil("")
+	s.expectEnd(store.OutcomeApplied, true)
+	var order []string
+	s.env.SetOnActivityStartedListener(func(info *activity.Info, _ context.Context, _ converter.EncodedValues) {
+		order = append(order, info.ActivityType.Name)
+	})
+	s.env.ExecuteWorkflow(SyncRoster, in)
+	s.Equal([]string{"Authorize", "Login", "FetchMembers", "ResolveOrgTree", "ApplyRoster", "SendSyncSummary", "FinishRun"}, order)
+	s.True(s.env.IsWorkflowCompleted())
+	s.NoError(s.env.GetWorkflowError())
+	var sum SyncSummary
+	s.NoError(s.env.GetWorkflowResult(&sum))
+	s.Equal(store.OutcomeApplied, sum.Outcome)
+	s.Equal(250, sum.Hires)
+	s.Equal(2, sum.Problems)
+	s.Equal("mem_1", sum.HeadID)
+}
+
+func (s *syncSuite) TestAccessRefusedBeforeJustworks() {
+	s.env.OnActivity(a.Authorize, mock.Anything, mock.Anything).Return(activities.AuthorizeResult{},
+		temporal.NewNonRetryableApplicationError("member@acme.example has access level \"admin\"", activities.ErrAccessDenied, nil)).Once()
+	s.expectEnd(store.OutcomeRefused, false)
+	s.env.ExecuteWorkflow(SyncRoster, in)
+	err := s.env.GetWorkflowError()
+	s.Require().Error(err)
+	var ae *temporal.ApplicationError
+	s.Require().True(errors.As(err, &ae))
+	s.Equal(activities.ErrAccessDenied, ae.Type())
+	s.Contains(ae.Message(), "access level")
+	// Login, fetch and the rest were never mocked: calling them would fail the test.
+}
+
+func (s *syncSuite) TestAmbiguousHeadFailsAndNotifies() {
+	s.happyUntil(activities.StepResolve)
+	s.env.OnActivity(a.ResolveOrgTree, mock.Anything, mock.Anything).Return(activities.ResolveResult{},
+		temporal.NewNonRetryableApplicationError(`2 active members are named "Ada Lovelace" (ids [mem_1 mem_2])`, activities.ErrHeadAmbiguous, nil)).Once()
+	s.expectEnd(store.OutcomeFailed, true)
+	s.env.ExecuteWorkflow(SyncRoster, in)
+	var ae *temporal.ApplicationError
+	s.Require().True(errors.As(s.env.GetWorkflowError(), &ae))
+	s.Equal(activities.ErrHeadAmbiguous, ae.Type())
+	s.Contains(ae.Message(), "mem_1 mem_2")
+}
+
+func (s *syncSuite) TestSafetyRefusalCompletesAsRefused() {
+	s.happyUntil(activities.StepApply)
+	reason := "would terminate or remove 45 of 120 active people"
+	s.env.OnActivity(a.ApplyRoster, mock.Anything, mock.Anything).Return(activities.ApplyResult{Outcome: store.OutcomeRefused, Reason: reason}, nil).Once()
+	s.expectEnd(store.OutcomeRefused, true)
+	s.env.ExecuteWorkflow(SyncRoster, in)
+	s.NoError(s.env.GetWorkflowError())
+	var sum SyncSummary
+	s.NoError(s.env.GetWorkflowResult(&sum))
+	s.Equal(store.OutcomeRefused, sum.Outcome)
+	s.Equal(reason, sum.Reason)
+}
+
+func (s *syncSuite) TestOutageIsRetriedUntilFetchSucceeds() {
+	s.happyUntil(activities.StepFetch)
+	outage := temporal.NewApplicationErrorWithOptions("justworks list members: 503 unavailable", activities.ErrJustworksRetryable,
+		temporal.ApplicationErrorOptions{NextRetryDelay: 30 * time.Second})
+	s.env.OnActivity(a.FetchMembers, mock.Anything, mock.Anything).Return(activities.FetchResult{}, outage).Times(3)
+	s.env.OnActivity(a.FetchMembers, mock.Anything, mock.Anything).Return(okFetch, nil).Once()
+	s.env.OnActivity(a.ResolveOrgTree, mock.Anything, mock.Anything).Return(okTree, nil).Once()
+	s.env.OnActivity(a.ApplyRoster, mock.Anything, mock.Anything).Return(activities.ApplyResult{Outcome: store.OutcomeNoChanges, Counts: store.Counts{Unchanged: 250}}, nil).Once()
+	s.expectEnd(store.OutcomeNoChanges, true)
+	start := s.env.Now()
+	s.env.ExecuteWorkflow(SyncRoster, in)
+	s.NoError(s.env.GetWorkflowError())
+	// Three Retry-After waits of 30 s were honoured.
+	s.GreaterOrEqual(s.env.Now().Sub(start), 90*time.Second)
+}
+
+func (s *syncSuite) TestBadCredentialsAreNotRetried() {
+	s.happyUntil(activities.StepLogin)
+	s.env.OnActivity(a.Login, mock.Anything, mock.Anything).Return(
+		temporal.NewNonRetryableApplicationError("Justworks rejected the username or password", activities.ErrBadCredentials, nil)).Once()
+	s.expectEnd(store.OutcomeFailed, true)
+	s.env.ExecuteWorkflow(SyncRoster, in)
+	var ae *temporal.ApplicationError
+	s.Require().True(errors.As(s.env.GetWorkflowError(), &ae))
+	s.Equal(activities.ErrBadCredentials, ae.Type())
+}
+
+func (s *syncSuite) TestEmailFailureDoesNotFailAppliedSync() {
+	s.happyUntil("")
+	s.env.OnActivity(a.SendSyncSummary, mock.Anything, mock.Anything).Return(activities.NotifyResult{},
+		temporal.NewNonRetryableApplicationError("smtp refused", "Mail", nil)).Once()
+	s.env.OnActivity(a.FinishRun, mock.Anything, mock.Anything).Return(nil).Once()
+	s.env.ExecuteWorkflow(SyncRoster, in)
+	s.NoError(s.env.GetWorkflowError())
+}
+
+func (s *syncSuite) TestProgressQueryReportsStep() {
+	s.happyUntil(activities.StepApply)
+	var during Progress
+	s.env.OnActivity(a.ApplyRoster, mock.Anything, mock.Anything).Return(func(_ context.Context, _ activities.RunRef) (activities.ApplyResult, error) {
+		// Ask while the apply step runs.
+		v, err := s.env.QueryWorkflow(ProgressQuery)
+		s.Require().NoError(err)
+		s.Require().NoError(v.Get(&during))
+		return activities.ApplyResult{Outcome: store.OutcomeApplied, Counts: okCounts}, nil
+	}).Once()
+	s.expectEnd(store.OutcomeApplied, true)
+	s.env.ExecuteWorkflow(SyncRoster, in)
+	s.Equal(activities.StepApply, during.Step)
+	s.Equal(250, during.Staged)
+	var end Progress
+	v, err := s.env.QueryWorkflow(ProgressQuery)
+	s.Require().NoError(err)
+	s.Require().NoError(v.Get(&end))
+	s.Equal(activities.StepDone, end.Step)
+	s.Equal(store.OutcomeApplied, end.Outcome)
+}
+
+func TestBadInputIsRefused(t *testing.T) {
+	var ts testsuite.WorkflowTestSuite
+	env := ts.NewTestWorkflowEnvironment()
+	env.ExecuteWorkflow(SyncRoster, SyncInput{Org: " ", RequestedBy: ""})
+	var ae *temporal.ApplicationError
+	require.True(t, errors.As(env.GetWorkflowError(), &ae))
+	require.Equal(t, "BadInput", ae.Type())
+}
