@@ -1,0 +1,132 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+
+	"github.com/lib/pq"
+)
+
+// changeFieldOrder is the order FieldChanges are listed in: the export's column
+// order.
+var changeFieldOrder = map[string]int{
+	"given_name": 1, "family_name": 2, "preferred_name": 3, "work_email": 4, "job_title": 5,
+	"department": 6, "manager_id": 7, "employment_type": 8, "status": 9, "start_date": 10,
+	"termination_date": 11, "location": 12,
+}
+
+// RunChanges returns the change-log rows of a run, at most limitPerKind of each
+// kind (≤ 0: all), kinds in the order hire, termination, rehire, update,
+// removed, and by display name within a kind. Manager changes carry the
+// managers' display names as labels.
+func (s *Store) RunChanges(ctx context.Context, runID string, limitPerKind int) ([]Change, error) {
+	var rows []struct {
+		OrgID       string `db:"org_id"`
+		MemberID    string `db:"member_id"`
+		Kind        string `db:"kind"`
+		Fields      []byte `db:"fields"`
+		DisplayName string `db:"display_name"`
+	}
+	err := s.db.SelectContext(ctx, &rows, `
+		SELECT org_id, member_id, kind, fields, display_name FROM (
+			SELECT c.org_id, c.member_id, c.kind, c.fields,
+				coalesce(rs_display_name(p.given_name, p.family_name, p.preferred_name), c.member_id) AS display_name,
+				row_number() OVER (PARTITION BY c.kind
+					ORDER BY rs_display_name(p.given_name, p.family_name, p.preferred_name), c.member_id) AS rn
+			FROM change_log c
+			LEFT JOIN people p ON p.org_id = c.org_id AND p.id = c.member_id
+			WHERE c.run_id = $1) x
+		WHERE $2 <= 0 OR rn <= $2
+		ORDER BY array_position(ARRAY['hire', 'termination', 'rehire', 'update', 'removed'], kind), rn`,
+		runID, limitPerKind)
+	if err != nil {
+		return nil, fmt.Errorf("read changes of run %s: %w", runID, err)
+	}
+	out := make([]Change, 0, len(rows))
+	managers := map[string]bool{}
+	for _, r := range rows {
+		var fields map[string]struct {
+			Old *string `json:"old"`
+			New *string `json:"new"`
+		}
+		if err := json.Unmarshal(r.Fields, &fields); err != nil {
+			return nil, fmt.Errorf("read changes of run %s: decode fields of %s: %w", runID, r.MemberID, err)
+		}
+		c := Change{MemberID: r.MemberID, Kind: r.Kind, DisplayName: r.DisplayName, Fields: make([]FieldChange, 0, len(fields))}
+		for name, f := range fields {
+			c.Fields = append(c.Fields, FieldChange{Field: name, Old: f.Old, New: f.New})
+			if name == "manager_id" {
+				for _, id := range []*string{f.Old, f.New} {
+					if id != nil {
+						managers[*id] = true
+					}
+				}
+			}
+		}
+		sort.Slice(c.Fields, func(i, j int) bool {
+			a, b := changeFieldOrder[c.Fields[i].Field], changeFieldOrder[c.Fields[j].Field]
+			if a != b {
+				return a < b
+			}
+			return c.Fields[i].Field < c.Fields[j].Field
+		})
+		out = append(out, c)
+	}
+	if len(managers) == 0 {
+		return out, nil
+	}
+
+	ids := make([]string, 0, len(managers))
+	for id := range managers {
+		ids = append(ids, id)
+	}
+	var labels []struct {
+		ID   string `db:"id"`
+		Name string `db:"name"`
+	}
+	if err := s.db.SelectContext(ctx, &labels, `
+		SELECT id, rs_display_name(given_name, family_name, preferred_name) AS name
+		FROM people WHERE org_id = $1 AND id = ANY($2)`, rows[0].OrgID, pq.Array(ids)); err != nil {
+		return nil, fmt.Errorf("read changes of run %s: manager names: %w", runID, err)
+	}
+	names := make(map[string]string, len(labels))
+	for _, l := range labels {
+		names[l.ID] = l.Name
+	}
+	label := func(id *string) *string {
+		if id == nil {
+			return nil
+		}
+		if n, ok := names[*id]; ok {
+			return &n
+		}
+		return nil
+	}
+	for i := range out {
+		for j := range out[i].Fields {
+			if f := &out[i].Fields[j]; f.Field == "manager_id" {
+				f.OldLabel, f.NewLabel = label(f.Old), label(f.New)
+			}
+		}
+	}
+	return out, nil
+}
+
+// RunProblems returns up to limit (≤ 0: all) tree problems of a run, by member:
+// the stored ones when the run was applied, else the staged ones.
+func (s *Store) RunProblems(ctx context.Context, runID string, limit int) ([]ExportProblem, error) {
+	problems := []ExportProblem{}
+	err := s.db.SelectContext(ctx, &problems, `
+		SELECT member_id, kind, detail FROM (
+			SELECT member_id, kind, detail FROM problems WHERE run_id = $1
+			UNION
+			SELECT member_id, kind, detail FROM staging_problems WHERE run_id = $1) p
+		ORDER BY member_id, kind, detail
+		LIMIT CASE WHEN $2 > 0 THEN $2 END`, runID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("read problems of run %s: %w", runID, err)
+	}
+	return problems, nil
+}

@@ -1,0 +1,139 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/csv"
+	"fmt"
+	"io"
+
+	"github.com/jmoiron/sqlx"
+)
+
+// Export returns the org's stored chart: every person ever synced (removed ones
+// with status "removed"), by id, and the problems of the last applied sync. An
+// org never synced has a null head and empty lists. ErrNotFound when the org
+// does not exist.
+func (s *Store) Export(ctx context.Context, orgID string) (Export, error) {
+	out := Export{Org: orgID, People: []ExportPerson{}, Problems: []ExportProblem{}}
+	// One snapshot, so the people and problems belong to the same sync.
+	tx, err := s.db.BeginTxx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
+	if err != nil {
+		return Export{}, fmt.Errorf("export org %q: %w", orgID, err)
+	}
+	defer tx.Rollback() //nolint:errcheck // read-only
+
+	if _, err := getOrg(ctx, tx, orgID, false); err != nil {
+		return Export{}, fmt.Errorf("export: %w", err)
+	}
+	var head sql.NullString
+	err = tx.GetContext(ctx, &head, "SELECT head_id FROM org_charts WHERE org_id = $1", orgID)
+	if err != nil && err != sql.ErrNoRows {
+		return Export{}, fmt.Errorf("export org %q: %w", orgID, err)
+	}
+	out.HeadID = nullString(head)
+
+	if err := exportPeople(ctx, tx, orgID, func(p ExportPerson) error {
+		out.People = append(out.People, p)
+		return nil
+	}); err != nil {
+		return Export{}, fmt.Errorf("export org %q: %w", orgID, err)
+	}
+	if err := tx.SelectContext(ctx, &out.Problems, `
+		SELECT member_id, kind, detail FROM problems WHERE org_id = $1 ORDER BY member_id, kind, detail`, orgID); err != nil {
+		return Export{}, fmt.Errorf("export org %q: problems: %w", orgID, err)
+	}
+	return out, nil
+}
+
+type exportRow struct {
+	ID              string         `db:"id"`
+	DisplayName     string         `db:"display_name"`
+	GivenName       string         `db:"given_name"`
+	FamilyName      string         `db:"family_name"`
+	PreferredName   sql.NullString `db:"preferred_name"`
+	WorkEmail       sql.NullString `db:"work_email"`
+	JobTitle        sql.NullString `db:"job_title"`
+	Department      sql.NullString `db:"department"`
+	ManagerID       sql.NullString `db:"manager_id"`
+	EmploymentType  string         `db:"employment_type"`
+	Status          string         `db:"status"`
+	StartDate       sql.NullString `db:"start_date"`
+	TerminationDate sql.NullString `db:"termination_date"`
+	Location        sql.NullString `db:"location"`
+}
+
+func exportPeople(ctx context.Context, q sqlx.QueryerContext, orgID string, fn func(ExportPerson) error) error {
+	rows, err := q.QueryxContext(ctx, `
+		SELECT id, rs_display_name(given_name, family_name, preferred_name) AS display_name,
+			given_name, family_name, preferred_name, work_email, job_title,
+			rs_department_label(department_id, department_name) AS department,
+			manager_id, employment_type, status,
+			to_char(start_date, 'YYYY-MM-DD') AS start_date,
+			to_char(termination_date, 'YYYY-MM-DD') AS termination_date,
+			rs_location_label(location_name, location_city, location_state, location_country) AS location
+		FROM people WHERE org_id = $1
+		ORDER BY id`, orgID)
+	if err != nil {
+		return fmt.Errorf("people: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var r exportRow
+		if err := rows.StructScan(&r); err != nil {
+			return fmt.Errorf("people: %w", err)
+		}
+		if err := fn(ExportPerson{
+			ID: r.ID, DisplayName: r.DisplayName, GivenName: r.GivenName, FamilyName: r.FamilyName,
+			PreferredName: nullString(r.PreferredName), WorkEmail: nullString(r.WorkEmail),
+			JobTitle: nullString(r.JobTitle), Department: nullString(r.Department),
+			ManagerID: nullString(r.ManagerID), EmploymentType: r.EmploymentType, Status: r.Status,
+			StartDate: nullString(r.StartDate), TerminationDate: nullString(r.TerminationDate),
+			Location: nullString(r.Location),
+		}); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("people: %w", err)
+	}
+	return nil
+}
+
+// ExportColumns are the CSV header: the JSON keys of ExportPerson.
+var ExportColumns = []string{
+	"id", "display_name", "given_name", "family_name", "preferred_name", "work_email", "job_title",
+	"department", "manager_id", "employment_type", "status", "start_date", "termination_date", "location",
+}
+
+// ExportCSV writes the org's stored people as CSV (header ExportColumns, by id;
+// an absent value is an empty cell), streaming rows as they are read.
+// ErrNotFound when the org does not exist.
+func (s *Store) ExportCSV(ctx context.Context, orgID string, w io.Writer) error {
+	if _, err := s.GetOrg(ctx, orgID); err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	cw := csv.NewWriter(w)
+	if err := cw.Write(ExportColumns); err != nil {
+		return fmt.Errorf("export org %q as CSV: %w", orgID, err)
+	}
+	str := func(p *string) string {
+		if p == nil {
+			return ""
+		}
+		return *p
+	}
+	err := exportPeople(ctx, s.db, orgID, func(p ExportPerson) error {
+		return cw.Write([]string{p.ID, p.DisplayName, p.GivenName, p.FamilyName, str(p.PreferredName),
+			str(p.WorkEmail), str(p.JobTitle), str(p.Department), str(p.ManagerID), p.EmploymentType,
+			p.Status, str(p.StartDate), str(p.TerminationDate), str(p.Location)})
+	})
+	if err == nil {
+		cw.Flush()
+		err = cw.Error()
+	}
+	if err != nil {
+		return fmt.Errorf("export org %q as CSV: %w", orgID, err)
+	}
+	return nil
+}

@@ -1,0 +1,242 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"github.com/rostersync/rostersync/internal/justworks"
+	"github.com/rostersync/rostersync/internal/orgtree"
+)
+
+var stagingMemberColumns = []string{
+	"run_id", "seq", "id", "given_name", "family_name", "preferred_name", "work_email", "job_title",
+	"department_id", "department_name", "manager_id", "employment_type", "status", "start_date",
+	"termination_date", "location_name", "location_city", "location_state", "location_country", "updated_at",
+}
+
+var stagedStatuses = map[string]bool{
+	justworks.StatusPending: true, justworks.StatusActive: true,
+	justworks.StatusOnLeave: true, justworks.StatusTerminated: true,
+}
+
+// StageMembers stages one page of fetched members for the run with one COPY in
+// its own transaction; member i gets seq firstSeq+i, and the highest seq of an
+// id wins later. Names are stored as sent except for surrounding whitespace; a
+// blank preferred name is stored as none. Invalid input (an empty id, a date
+// that is not YYYY-MM-DD, an unknown status, text PostgreSQL cannot hold) fails
+// the whole call with ErrBadInput before anything is written.
+func (s *Store) StageMembers(ctx context.Context, runID string, firstSeq int64, members []justworks.Member) error {
+	if runID == "" {
+		return fmt.Errorf("stage members: %w: the run id is empty", ErrBadInput)
+	}
+	rows := make([][]any, len(members))
+	for i, m := range members {
+		row, err := stagingRow(runID, firstSeq+int64(i), m)
+		if err != nil {
+			return fmt.Errorf("stage members of run %s: %w: member %d of the page (id %q): %v", runID, ErrBadInput, i, m.ID, err)
+		}
+		rows[i] = row
+	}
+	if len(rows) == 0 {
+		return nil
+	}
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error { return copyRows(ctx, tx, "staging_members", stagingMemberColumns, rows) })
+	if err != nil {
+		return fmt.Errorf("stage members of run %s: %w", runID, err)
+	}
+	return nil
+}
+
+func copyRows(ctx context.Context, tx *sqlx.Tx, table string, columns []string, rows [][]any) error {
+	stmt, err := tx.PrepareContext(ctx, pq.CopyIn(table, columns...))
+	if err != nil {
+		return fmt.Errorf("copy into %s: %w", table, err)
+	}
+	for _, r := range rows {
+		if _, err := stmt.ExecContext(ctx, r...); err != nil {
+			stmt.Close()
+			return fmt.Errorf("copy into %s: %w", table, err)
+		}
+	}
+	if _, err := stmt.ExecContext(ctx); err != nil {
+		stmt.Close()
+		return fmt.Errorf("copy into %s: %w", table, err)
+	}
+	return stmt.Close()
+}
+
+func stagingRow(runID string, seq int64, m justworks.Member) ([]any, error) {
+	if strings.TrimSpace(m.ID) == "" {
+		return nil, fmt.Errorf("the id is empty")
+	}
+	if !stagedStatuses[m.Status] {
+		return nil, fmt.Errorf("status %q is not one of pending, active, on_leave, terminated", m.Status)
+	}
+	start, err := dateValue("start_date", &m.StartDate)
+	if err != nil {
+		return nil, err
+	}
+	term, err := dateValue("termination_date", m.TerminationDate)
+	if err != nil {
+		return nil, err
+	}
+	var depID, depName, locName, locCity, locState, locCountry any
+	if d := m.Department; d != nil {
+		depID, depName = d.ID, d.Name
+	}
+	if l := m.WorkLocation; l != nil {
+		locName, locCity, locState, locCountry = l.Name, l.City, l.State, l.Country
+	}
+	var preferred any
+	if m.PreferredName != nil {
+		if p := strings.TrimSpace(*m.PreferredName); p != "" {
+			preferred = p
+		}
+	}
+	var updated any
+	if !m.UpdatedAt.IsZero() {
+		updated = m.UpdatedAt
+	}
+	row := []any{runID, seq, m.ID, strings.TrimSpace(m.GivenName), strings.TrimSpace(m.FamilyName), preferred,
+		optional(m.WorkEmail), optional(m.JobTitle), depID, depName, optional(m.ManagerID), m.EmploymentType, m.Status,
+		start, term, locName, locCity, locState, locCountry, updated}
+	for i, v := range row {
+		if s, ok := v.(string); ok {
+			if !utf8.ValidString(s) {
+				return nil, fmt.Errorf("%s is not valid UTF-8", stagingMemberColumns[i])
+			}
+			if strings.ContainsRune(s, 0) {
+				return nil, fmt.Errorf("%s contains a NUL character", stagingMemberColumns[i])
+			}
+		}
+	}
+	return row, nil
+}
+
+func optional(p *string) any {
+	if p == nil {
+		return nil
+	}
+	return *p
+}
+
+// dateValue checks a YYYY-MM-DD date; nil or "" is no date.
+func dateValue(field string, p *string) (any, error) {
+	if p == nil || *p == "" {
+		return nil, nil
+	}
+	t, err := time.Parse(time.DateOnly, *p)
+	if err != nil {
+		return nil, fmt.Errorf("%s %q is not a date (YYYY-MM-DD)", field, *p)
+	}
+	return t.Format(time.DateOnly), nil
+}
+
+// StagedCount is the number of distinct members staged for the run.
+func (s *Store) StagedCount(ctx context.Context, runID string) (int, error) {
+	var n int
+	if err := s.db.GetContext(ctx, &n, "SELECT count(DISTINCT id) FROM staging_members WHERE run_id = $1", runID); err != nil {
+		return 0, fmt.Errorf("count staged members of run %s: %w", runID, err)
+	}
+	return n, nil
+}
+
+// lastCopySQL selects the winning (highest seq) staged copy of each member of
+// run $1. ctid breaks ties between copies staged twice with the same seq (a
+// retried page), which are the same data.
+const lastCopySQL = `
+	SELECT DISTINCT ON (id) *
+	FROM staging_members
+	WHERE run_id = $1
+	ORDER BY id, seq DESC, ctid DESC`
+
+// StagedPeople returns the last staged copy of each member of the run, by id.
+func (s *Store) StagedPeople(ctx context.Context, runID string) ([]orgtree.Person, error) {
+	rows, err := s.db.QueryContext(ctx, `
+		SELECT id, given_name, family_name, preferred_name, manager_id, status
+		FROM (`+lastCopySQL+`) m ORDER BY id`, runID)
+	if err != nil {
+		return nil, fmt.Errorf("read staged people of run %s: %w", runID, err)
+	}
+	defer rows.Close()
+	people := []orgtree.Person{}
+	for rows.Next() {
+		var p orgtree.Person
+		var preferred, manager sql.NullString
+		if err := rows.Scan(&p.ID, &p.GivenName, &p.FamilyName, &preferred, &manager, &p.Status); err != nil {
+			return nil, fmt.Errorf("read staged people of run %s: %w", runID, err)
+		}
+		p.PreferredName, p.ManagerID = nullString(preferred), nullString(manager)
+		people = append(people, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read staged people of run %s: %w", runID, err)
+	}
+	return people, nil
+}
+
+// StageTree stages the resolved tree of the run: the head, the manager to store
+// for each member (absent from r.Managers: none) and the problems. A repeated
+// call replaces the earlier one. ApplyRoster requires it.
+func (s *Store) StageTree(ctx context.Context, runID, headID string, r orgtree.Result) error {
+	if runID == "" {
+		return fmt.Errorf("stage tree: %w: the run id is empty", ErrBadInput)
+	}
+	managers := make([][]any, 0, len(r.Managers))
+	for member, manager := range r.Managers {
+		if member == "" || manager == "" {
+			return fmt.Errorf("stage tree of run %s: %w: empty id in the manager of %q (%q)", runID, ErrBadInput, member, manager)
+		}
+		managers = append(managers, []any{runID, member, manager})
+	}
+	problems := make([][]any, len(r.Problems))
+	for i, p := range r.Problems {
+		if p.MemberID == "" || p.Kind == "" {
+			return fmt.Errorf("stage tree of run %s: %w: problem %d has no member id or kind", runID, ErrBadInput, i)
+		}
+		problems[i] = []any{runID, p.MemberID, p.Kind, p.Detail}
+	}
+	var head any
+	if headID != "" {
+		head = headID
+	}
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		if err := dropStagedTree(ctx, tx, runID); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, "INSERT INTO staging_heads (run_id, head_id) VALUES ($1, $2)", runID, head); err != nil {
+			return err
+		}
+		if len(managers) > 0 {
+			if err := copyRows(ctx, tx, "staging_tree", []string{"run_id", "member_id", "manager_id"}, managers); err != nil {
+				return err
+			}
+		}
+		if len(problems) > 0 {
+			if err := copyRows(ctx, tx, "staging_problems", []string{"run_id", "member_id", "kind", "detail"}, problems); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("stage tree of run %s: %w", runID, err)
+	}
+	return nil
+}
+
+func dropStagedTree(ctx context.Context, tx *sqlx.Tx, runID string) error {
+	for _, t := range []string{"staging_tree", "staging_problems", "staging_heads"} {
+		if _, err := tx.ExecContext(ctx, "DELETE FROM "+t+" WHERE run_id = $1", runID); err != nil {
+			return fmt.Errorf("delete from %s: %w", t, err)
+		}
+	}
+	return nil
+}
