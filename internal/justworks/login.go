@@ -157,6 +157,11 @@ func (c *Client) mfa(ctx context.Context, ticket string) error {
 			body:    map[string]string{"mfa_ticket": ticket, "code": code},
 			secrets: []string{ticket, code},
 		}, &mr)
+		if ErrorCode(err) != CodeTicketExpired {
+			// The server judged the code (or may have: a transport error), so it
+			// cannot be used again. A code sent with an expired ticket was not judged.
+			c.markStep(step)
+		}
 		if err == nil {
 			if mr.AccessToken == "" {
 				return &Error{Op: op, Status: http.StatusOK, Code: CodeInvalidResponse, Message: "the MFA step returned no access token"}
@@ -197,8 +202,8 @@ func (c *Client) mfa(ctx context.Context, ticket string) error {
 	}
 }
 
-// nextCode returns the TOTP code for the first step after the last one this
-// client sent a code for (waiting for it if needed), and marks that step used.
+// nextCode returns the TOTP code for the first step after the last one whose
+// code this client used up (waiting for it if needed) and that step.
 func (c *Client) nextCode(ctx context.Context) (string, int64, error) {
 	c.mu.Lock()
 	last := c.lastStep
@@ -216,15 +221,20 @@ func (c *Client) nextCode(ctx context.Context) (string, int64, error) {
 			t = time.Unix((last+1)*totpPeriod, 0)
 		}
 	}
-	step := t.Unix() / totpPeriod
 	code, err := totp.GenerateCodeCustom(c.secret, t, totpOpts)
 	if err != nil {
 		return "", 0, &Error{Op: "log in", Code: CodeBadTOTPSecret, Message: "cannot compute a 2FA code from the stored TOTP setup key"}
 	}
+	return code, t.Unix() / totpPeriod, nil
+}
+
+// markStep records that the code of step was used up.
+func (c *Client) markStep(step int64) {
 	c.mu.Lock()
-	c.lastStep = step
-	c.mu.Unlock()
-	return code, step, nil
+	defer c.mu.Unlock()
+	if step > c.lastStep {
+		c.lastStep = step
+	}
 }
 
 // untilStep is the time from now until TOTP step s begins.

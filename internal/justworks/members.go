@@ -11,6 +11,10 @@ import (
 	"go.uber.org/zap"
 )
 
+// maxStuckPages is how many empty pages in a row may hand back the cursor that
+// fetched them before ListMembers calls it a loop.
+const maxStuckPages = 3
+
 // Page is one page of members as ListMembers hands it to its callback.
 type Page struct {
 	Members []Member
@@ -38,7 +42,7 @@ type Page struct {
 // of the last page it handled.
 func (c *Client) ListMembers(ctx context.Context, cursor string, fn func(Page) error) error {
 	const op = "list members"
-	restarts := 0
+	restarts, stuck := 0, 0
 	restarted := false
 	for n := 1; ; n++ {
 		q := url.Values{"limit": {strconv.Itoa(c.pageSize)}}
@@ -65,10 +69,16 @@ func (c *Client) ListMembers(ctx context.Context, cursor string, fn func(Page) e
 			return err
 		}
 		if raw.NextCursor != nil {
-			if *raw.NextCursor == "" || *raw.NextCursor == cursor {
-				// An empty cursor would fetch the first page again, the same cursor
-				// the same page: either loops forever or ends paging early, which
-				// looks like people leaving.
+			// An empty cursor would fetch the first page again; ending there instead
+			// would look like people leaving. The same cursor again (an empty page)
+			// is allowed a few times, then taken for a loop.
+			same := *raw.NextCursor == cursor
+			if same {
+				stuck++
+			} else {
+				stuck = 0
+			}
+			if *raw.NextCursor == "" || (same && len(page.Members) > 0) || stuck > maxStuckPages {
 				return &Error{Op: op, Status: http.StatusOK, Code: CodeInvalidResponse, Message: fmt.Sprintf("page %d has a next_cursor that does not advance", n)}
 			}
 			page.NextCursor = *raw.NextCursor

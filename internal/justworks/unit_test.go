@@ -182,7 +182,7 @@ func TestListMembersRejectsBrokenPages(t *testing.T) {
 		"not JSON":                `<html>maintenance</html>`,
 		"id of the wrong type":    `{"members":[{"id":7}],"next_cursor":null}`,
 		"empty next_cursor":       `{"members":[],"next_cursor":""}`,
-		"cursor does not advance": `{"members":[],"next_cursor":"c1"}`,
+		"cursor does not advance": `{"members":[],"next_cursor":"c1"}`, // forever
 	} {
 		t.Run(name, func(t *testing.T) {
 			f := newFake(t, loginRoutes(map[string]http.HandlerFunc{
@@ -320,4 +320,24 @@ func TestMemberEscapesID(t *testing.T) {
 	_, err = c.Member(context.Background(), "mem_nobody")
 	assert.Equal(t, CodeNotFound, ErrorCode(err))
 	assert.False(t, IsRetryable(err))
+}
+
+// token_expired right after every login: bounded re-logins, then retryable.
+func TestReloginsAreBounded(t *testing.T) {
+	f := newFake(t, loginRoutes(map[string]http.HandlerFunc{
+		"/v1/company": func(w http.ResponseWriter, r *http.Request) {
+			writeJSON(w, 401, errorBody("token_expired", "expired"))
+		},
+	}))
+	var slept time.Duration
+	c := fakeClient(t, f, Config{Sleep: func(_ context.Context, d time.Duration) error { slept += d; return nil }})
+	_, err := c.Company(context.Background())
+	e, ok := AsError(err)
+	require.True(t, ok)
+	assert.Equal(t, CodeTokenExpired, e.Code)
+	assert.True(t, e.Retryable)
+	assert.Equal(t, 1+maxRelogins, f.hits["/v1/auth/login"], "first login and three re-logins")
+	assert.Equal(t, 1+maxRelogins, f.hits["/v1/company"])
+	assert.Equal(t, 1+maxRelogins, c.Stats().Logins)
+	assert.Positive(t, slept, "each re-login waited for a fresh TOTP step")
 }
