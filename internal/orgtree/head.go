@@ -20,73 +20,106 @@ func FindHead(people []Person, name string) (string, error) {
 	if want == "" {
 		return "", &HeadNotFoundError{Name: name}
 	}
+	// Both normalized forms of each active member, computed once for the match
+	// and, when nothing matches, for the suggestions.
+	type cand struct {
+		id, display string
+		forms       [2]string
+	}
+	cands := make([]cand, 0, len(people))
 	var ids []string
 	for _, p := range people {
 		if p.Status != StatusActive {
 			continue
 		}
-		if Normalize(DisplayName(p.GivenName, p.FamilyName, p.PreferredName)) == want ||
-			Normalize(p.GivenName+" "+p.FamilyName) == want {
+		dn := DisplayName(p.GivenName, p.FamilyName, p.PreferredName)
+		c := cand{id: p.ID, display: dn, forms: [2]string{Normalize(dn), Normalize(p.GivenName + " " + p.FamilyName)}}
+		if c.forms[0] == want || c.forms[1] == want {
 			ids = append(ids, p.ID)
 		}
+		cands = append(cands, c)
 	}
 	switch len(ids) {
 	case 1:
 		return ids[0], nil
 	case 0:
-		return "", &HeadNotFoundError{Name: name, Closest: closest(people, want)}
+		// Up to maxClosest distinct display names, nearest first (ties by
+		// name), by edit distance between normalized forms; a member counts
+		// with the nearer of its two forms.
+		wr := []rune(want)
+		var top nearest
+		for _, c := range cands {
+			d := top.distance(wr, c.forms[0])
+			if c.forms[1] != c.forms[0] {
+				d = min(d, top.distance(wr, c.forms[1]))
+			}
+			top.offer(c.display, d)
+		}
+		var names []string
+		for _, n := range top.list {
+			names = append(names, n.name)
+		}
+		return "", &HeadNotFoundError{Name: name, Closest: names}
 	}
 	sort.Strings(ids)
 	return "", &AmbiguousHeadError{Name: name, IDs: ids}
 }
 
-// closest returns up to maxClosest distinct display names of active members,
-// nearest first (ties by name), by edit distance between normalized forms; a
-// member counts with the nearer of its display name and given + family name.
-func closest(people []Person, want string) []string {
-	type cand struct {
-		name string
-		dist int
-	}
-	wr := []rune(want)
-	best := map[string]int{}
-	for _, p := range people {
-		if p.Status != StatusActive {
-			continue
-		}
-		dn := DisplayName(p.GivenName, p.FamilyName, p.PreferredName)
-		d := editDistance(wr, []rune(Normalize(dn)))
-		if d2 := editDistance(wr, []rune(Normalize(p.GivenName+" "+p.FamilyName))); d2 < d {
-			d = d2
-		}
-		if old, ok := best[dn]; !ok || d < old {
-			best[dn] = d
-		}
-	}
-	cs := make([]cand, 0, len(best))
-	for n, d := range best {
-		cs = append(cs, cand{n, d})
-	}
-	sort.Slice(cs, func(i, j int) bool {
-		if cs[i].dist != cs[j].dist {
-			return cs[i].dist < cs[j].dist
-		}
-		return cs[i].name < cs[j].name
-	})
-	if len(cs) > maxClosest {
-		cs = cs[:maxClosest]
-	}
-	var out []string
-	for _, c := range cs {
-		out = append(out, c.name)
-	}
-	return out
+// nearest keeps the maxClosest distinct names with the smallest distance
+// (ties by name), nearest first, plus scratch rows for editDistance.
+type nearest struct {
+	list      []scored
+	prev, cur []int
 }
 
-// editDistance is the Levenshtein distance between a and b, in runes.
-func editDistance(a, b []rune) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
+type scored struct {
+	name string
+	dist int
+}
+
+func (n *nearest) offer(name string, d int) {
+	for i := range n.list {
+		if n.list[i].name == name {
+			if d >= n.list[i].dist {
+				return
+			}
+			n.list = append(n.list[:i], n.list[i+1:]...)
+			break
+		}
+	}
+	i := len(n.list)
+	for i > 0 && (d < n.list[i-1].dist || d == n.list[i-1].dist && name < n.list[i-1].name) {
+		i--
+	}
+	if i >= maxClosest {
+		return
+	}
+	n.list = append(n.list, scored{})
+	copy(n.list[i+1:], n.list[i:])
+	n.list[i] = scored{name, d}
+	if len(n.list) > maxClosest {
+		n.list = n.list[:maxClosest]
+	}
+}
+
+// distance is the edit distance from want to s, or a value too large to
+// make the list when the lengths alone rule s out.
+func (n *nearest) distance(want []rune, s string) int {
+	b := []rune(s)
+	if len(n.list) == maxClosest {
+		if diff := len(want) - len(b); diff > n.list[maxClosest-1].dist || -diff > n.list[maxClosest-1].dist {
+			return max(len(want), len(b)) + 1
+		}
+	}
+	if cap(n.prev) < len(b)+1 {
+		n.prev, n.cur = make([]int, len(b)+1), make([]int, len(b)+1)
+	}
+	return editDistance(want, b, n.prev[:len(b)+1], n.cur[:len(b)+1])
+}
+
+// editDistance is the Levenshtein distance between a and b, in runes; prev
+// and cur are scratch rows of len(b)+1.
+func editDistance(a, b []rune, prev, cur []int) int {
 	for j := range prev {
 		prev[j] = j
 	}

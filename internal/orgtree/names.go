@@ -24,6 +24,9 @@ func DisplayName(given, family string, preferred *string) string {
 // (whatever the input's normalization form), whitespace runs collapsed to one
 // space and trimmed. It is for comparing names, never for showing them.
 func Normalize(name string) string {
+	if ascii(name) {
+		return normalizeASCII(name)
+	}
 	// Fold first: folding can produce combining marks (İ → i + U+0307), which
 	// the next step removes.
 	s := cases.Fold().String(name)
@@ -46,4 +49,38 @@ func Normalize(name string) string {
 		b.WriteRune(r)
 	}
 	return norm.NFC.String(b.String())
+}
+
+func ascii(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// normalizeASCII is Normalize for ASCII input, where folding is lowering and
+// there are no marks: most names, and the cost of FindHead on large rosters.
+func normalizeASCII(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	space := false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch c {
+		case ' ', '\t', '\n', '\v', '\f', '\r':
+			space = b.Len() > 0
+			continue
+		}
+		if space {
+			b.WriteByte(' ')
+			space = false
+		}
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
 }

@@ -125,3 +125,15 @@ func TestFindHeadEmptyRoster(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+func BenchmarkFindHead200k(b *testing.B) {
+	people := benchRoster(200_000, false)
+	people[len(people)-1].GivenName, people[len(people)-1].FamilyName = "Ada", "Lovelace"
+	for _, tc := range []struct{ name, head string }{{"match", "Ada Lovelace"}, {"no_match", "Grace Hopper"}} {
+		b.Run(tc.name, func(b *testing.B) {
+			for b.Loop() {
+				_, _ = FindHead(people, tc.head)
+			}
+		})
+	}
+}
