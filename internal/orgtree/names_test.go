@@ -2,7 +2,9 @@ package orgtree
 
 import (
 	"errors"
+	"math/rand/v2"
 	"reflect"
+	"sort"
 	"testing"
 )
 
@@ -135,5 +137,36 @@ func BenchmarkFindHead200k(b *testing.B) {
 				_, _ = FindHead(people, tc.head)
 			}
 		})
+	}
+}
+
+// TestNearestMatchesSorting checks the top-3 selection against sorting every
+// distinct name by its smallest distance.
+func TestNearestMatchesSorting(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	for range 200 {
+		var top nearest
+		best := map[string]int{}
+		for range r.IntN(12) {
+			name, d := string(rune('a'+r.IntN(6))), r.IntN(5)
+			top.offer(name, d)
+			if old, ok := best[name]; !ok || d < old {
+				best[name] = d
+			}
+		}
+		var want []scored
+		for n, d := range best {
+			want = append(want, scored{n, d})
+		}
+		sort.Slice(want, func(i, j int) bool {
+			return want[i].dist < want[j].dist || want[i].dist == want[j].dist && want[i].name < want[j].name
+		})
+		want = want[:min(len(want), maxClosest)]
+		if len(want) == 0 {
+			want = nil
+		}
+		if !reflect.DeepEqual(top.list, want) {
+			t.Fatalf("top = %v, want %v", top.list, want)
+		}
 	}
 }
