@@ -285,7 +285,11 @@ func (s *Store) applyRoster(ctx context.Context, tx *sqlx.Tx, p ApplyParams) (Ap
 			c.Leave, c.Active, percent(float64(c.Leave)/float64(c.Active)), percent(threshold), SafetyLimitHint)
 	default:
 		for i, q := range applyWriteSQL {
-			if _, err := tx.ExecContext(ctx, q, p.OrgID, p.RunID); err != nil {
+			args := []any{p.OrgID, p.RunID}
+			if !strings.Contains(q, "$2") {
+				args = args[:1]
+			}
+			if _, err := tx.ExecContext(ctx, q, args...); err != nil {
 				return ApplyResult{}, fmt.Errorf("write the roster (step %d): %w", i+1, err)
 			}
 		}

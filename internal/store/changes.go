@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 
+	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 )
 
@@ -117,8 +118,7 @@ func (s *Store) RunChanges(ctx context.Context, runID string, limitPerKind int) 
 // RunProblems returns up to limit (≤ 0: all) tree problems of a run, by member:
 // the stored ones when the run was applied, else the staged ones.
 func (s *Store) RunProblems(ctx context.Context, runID string, limit int) ([]ExportProblem, error) {
-	problems := []ExportProblem{}
-	err := s.db.SelectContext(ctx, &problems, `
+	problems, err := selectProblems(ctx, s.db, `
 		SELECT member_id, kind, detail FROM (
 			SELECT member_id, kind, detail FROM problems WHERE run_id = $1
 			UNION
@@ -129,4 +129,21 @@ func (s *Store) RunProblems(ctx context.Context, runID string, limit int) ([]Exp
 		return nil, fmt.Errorf("read problems of run %s: %w", runID, err)
 	}
 	return problems, nil
+}
+
+// selectProblems runs a query returning member_id, kind, detail.
+func selectProblems(ctx context.Context, q sqlx.QueryerContext, query string, args ...any) ([]ExportProblem, error) {
+	var rows []struct {
+		MemberID string `db:"member_id"`
+		Kind     string `db:"kind"`
+		Detail   string `db:"detail"`
+	}
+	if err := sqlx.SelectContext(ctx, q, &rows, query, args...); err != nil {
+		return nil, err
+	}
+	out := make([]ExportProblem, len(rows))
+	for i, r := range rows {
+		out[i] = ExportProblem(r)
+	}
+	return out, nil
 }

@@ -39,7 +39,7 @@ func (s *Store) Export(ctx context.Context, orgID string) (Export, error) {
 	}); err != nil {
 		return Export{}, fmt.Errorf("export org %q: %w", orgID, err)
 	}
-	if err := tx.SelectContext(ctx, &out.Problems, `
+	if out.Problems, err = selectProblems(ctx, tx, `
 		SELECT member_id, kind, detail FROM problems WHERE org_id = $1 ORDER BY member_id, kind, detail`, orgID); err != nil {
 		return Export{}, fmt.Errorf("export org %q: problems: %w", orgID, err)
 	}

@@ -50,7 +50,9 @@ func member(id, given, family string, opts ...func(*justworks.Member)) justworks
 	return m
 }
 
-func managedBy(id string) func(*justworks.Member) { return func(m *justworks.Member) { m.ManagerID = &id } }
+func managedBy(id string) func(*justworks.Member) {
+	return func(m *justworks.Member) { m.ManagerID = &id }
+}
 func withStatus(st string) func(*justworks.Member) {
 	return func(m *justworks.Member) { m.Status = st }
 }

@@ -9,7 +9,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/jmoiron/sqlx"
-	"github.com/lib/pq"
 
 	"github.com/rostersync/rostersync/internal/justworks"
 	"github.com/rostersync/rostersync/internal/orgtree"
@@ -55,7 +54,9 @@ func (s *Store) StageMembers(ctx context.Context, runID string, firstSeq int64, 
 }
 
 func copyRows(ctx context.Context, tx *sqlx.Tx, table string, columns []string, rows [][]any) error {
-	stmt, err := tx.PrepareContext(ctx, pq.CopyIn(table, columns...))
+	// The COPY protocol through lib/pq: Exec per row buffers it, the final
+	// argument-less Exec ends the COPY.
+	stmt, err := tx.PrepareContext(ctx, "COPY "+table+" ("+strings.Join(columns, ", ")+") FROM STDIN")
 	if err != nil {
 		return fmt.Errorf("copy into %s: %w", table, err)
 	}
