@@ -357,6 +357,9 @@ func (c *Client) roundTrip(ctx context.Context, rq request, token string) (int, 
 	}
 	start := time.Now()
 	c.requests.Add(1)
+	if rq.path == loginPath {
+		c.loginAttempts.Add(1)
+	}
 	resp, err := c.hc.Do(req)
 	if err != nil {
 		c.log.Debug("justworks request failed", zap.String("op", rq.op), zap.String("method", rq.method), zap.String("path", rq.path), zap.Error(err))

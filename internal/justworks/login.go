@@ -14,6 +14,7 @@ import (
 )
 
 const (
+	loginPath  = "/v1/auth/login"
 	totpPeriod = 30 // seconds, the contract's TOTP step
 	// maxTickets bounds the password steps inside one login: the first, and new
 	// ones only after ticket_expired (never after a rejected password).
@@ -110,13 +111,12 @@ func (c *Client) login(ctx context.Context) error {
 		return &e
 	}
 	for tickets := 1; ; tickets++ {
-		c.loginAttempts.Add(1)
 		var lr struct {
 			MFARequired bool   `json:"mfa_required"`
 			Ticket      string `json:"mfa_ticket"`
 		}
 		err := c.do(ctx, request{
-			op: op, method: http.MethodPost, path: "/v1/auth/login",
+			op: op, method: http.MethodPost, path: loginPath,
 			body:    map[string]string{"username": c.creds.Username, "password": c.creds.Password},
 			secrets: []string{c.creds.Password},
 		}, &lr)

