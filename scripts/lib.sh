@@ -9,9 +9,9 @@ DEFAULT_PG_URL="postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
 # usual places; set to "" to pretend there are none).
 PG_SEARCH_DIRS=${PG_SEARCH_DIRS-"/usr/lib/postgresql/*/bin /opt/homebrew/opt/postgresql@*/bin /usr/local/opt/postgresql@*/bin"}
 
-# Logs and throw-away data of this run; kept (and its logs tailed) on failure.
+# Logs and throw-away data of this run; the logs are tailed and kept on failure.
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/rostersync.XXXXXX")
-KEEP_WORK=0          # set to 1 to keep $WORK even on success
+LOGS=$WORK           # where services log; tailed on failure
 STARTED_AT=$SECONDS
 GROUPS_STARTED=()    # process-group ids (see spawn) stopped on exit
 RUNNING=             # process group of the command run() waits for
@@ -66,7 +66,7 @@ cleanup() {
   set +e
   # Tail the logs before stopping, so they end with the failure, not the shutdown.
   if ((rc != 0)); then
-    for f in "$WORK"/*.log; do
+    for f in "$LOGS"/*.log "$WORK"/pg/*.log; do
       [[ -s $f ]] || continue
       printf '\n--- last lines of %s ---\n' "$f" >&2
       tail -n 25 "$f" >&2
@@ -75,9 +75,10 @@ cleanup() {
   [[ -n $RUNNING ]] && stop_group "$RUNNING"
   for ((i = ${#GROUPS_STARTED[@]} - 1; i >= 0; i--)); do stop_group "${GROUPS_STARTED[i]}"; done
   for ((i = ${#ON_EXIT[@]} - 1; i >= 0; i--)); do eval "${ON_EXIT[i]}"; done
-  if ((rc != 0)); then
-    printf '\nlogs kept in %s\n' "$WORK" >&2
-  elif ((KEEP_WORK == 0)); then
+  if ((rc != 0)) && [[ -n $(ls -A "$LOGS" 2>/dev/null) ]]; then
+    printf '\nlogs kept in %s\n' "$LOGS" >&2
+    [[ $LOGS == "$WORK" ]] || rm -rf "$WORK"
+  else
     rm -rf "$WORK"
   fi
   printf '%s after %ds (exit %d)\n' "$(basename "$0")" $((SECONDS - STARTED_AT)) "$rc" >&2
@@ -172,12 +173,12 @@ start_postgres() {
   chmod 755 "$WORK"
   [[ $(id -u) == 0 ]] && chown postgres "$dir"
   log "PostgreSQL: $want does not answer; starting a throw-away cluster on :$port ($bin)"
-  (cd "$dir" && as_pg_user "$bin/initdb" -D "$dir/data" -U postgres -A trust --no-sync -E UTF8 --locale=C.UTF-8) >"$WORK/initdb.log" 2>&1 ||
-    die "initdb failed (see $WORK/initdb.log)"
+  (cd "$dir" && as_pg_user "$bin/initdb" -D "$dir/data" -U postgres -A trust --no-sync -E UTF8 --locale=C.UTF-8) >"$LOGS/initdb.log" 2>&1 ||
+    die "initdb failed (see $LOGS/initdb.log)"
   ON_EXIT+=("(cd '$dir' && as_pg_user '$bin/pg_ctl' -D '$dir/data' -m immediate stop >/dev/null 2>&1); rm -rf '$dir'")
   (cd "$dir" && as_pg_user "$bin/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t 60 \
     -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
-    start) >"$WORK/pg_ctl.log" 2>&1 || { cp "$dir/postgres.log" "$WORK/" 2>/dev/null; die "PostgreSQL did not start"; }
+    start) >"$LOGS/pg_ctl.log" 2>&1 || die "PostgreSQL did not start"
   PG_URL="postgres://postgres@127.0.0.1:$port/postgres?sslmode=disable"
   log "PostgreSQL: ready at $PG_URL in $((SECONDS - t0))s"
 }
@@ -194,14 +195,14 @@ start_temporal() {
   if [[ -n $ui ]]; then args+=(--ui-port "$ui"); else args+=(--headless); fi
   TEMPORAL_ADDR=127.0.0.1:$port
   log "Temporal: starting the dev server on $TEMPORAL_ADDR${ui:+ (UI :$ui)}"
-  spawn "$WORK/temporal.log" "$ROOT/bin/temporal" "${args[@]}" "$@"
+  spawn "$LOGS/temporal.log" "$ROOT/bin/temporal" "${args[@]}" "$@"
   local pid=$SPAWNED i
   for ((i = 0; i < 600; i++)); do
     if "$ROOT/bin/temporal" operator cluster health --address "$TEMPORAL_ADDR" >/dev/null 2>&1; then
       log "Temporal: ready at $TEMPORAL_ADDR in $((SECONDS - t0))s"
       return
     fi
-    kill -0 "$pid" 2>/dev/null || die "the Temporal dev server exited (see $WORK/temporal.log)"
+    kill -0 "$pid" 2>/dev/null || die "the Temporal dev server exited (see $LOGS/temporal.log)"
     sleep 0.1
   done
   die "the Temporal dev server did not answer within 60s"
