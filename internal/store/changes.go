@@ -33,9 +33,8 @@ func (s *Store) RunChanges(ctx context.Context, runID string, limitPerKind int) 
 	err := s.db.SelectContext(ctx, &rows, `
 		SELECT org_id, member_id, kind, fields, display_name FROM (
 			SELECT c.org_id, c.member_id, c.kind, c.fields,
-				coalesce(rs_display_name(p.given_name, p.family_name, p.preferred_name), c.member_id) AS display_name,
-				row_number() OVER (PARTITION BY c.kind
-					ORDER BY rs_display_name(p.given_name, p.family_name, p.preferred_name), c.member_id) AS rn
+				coalesce(`+displayName("p")+`, c.member_id) AS display_name,
+				row_number() OVER (PARTITION BY c.kind ORDER BY `+displayName("p")+`, c.member_id) AS rn
 			FROM change_log c
 			LEFT JOIN people p ON p.org_id = c.org_id AND p.id = c.member_id
 			WHERE c.run_id = $1) x
@@ -88,8 +87,8 @@ func (s *Store) RunChanges(ctx context.Context, runID string, limitPerKind int) 
 		Name string `db:"name"`
 	}
 	if err := s.db.SelectContext(ctx, &labels, `
-		SELECT id, rs_display_name(given_name, family_name, preferred_name) AS name
-		FROM people WHERE org_id = $1 AND id = ANY($2)`, rows[0].OrgID, pq.Array(ids)); err != nil {
+		SELECT p.id, `+displayName("p")+` AS name
+		FROM people p WHERE p.org_id = $1 AND p.id = ANY($2)`, rows[0].OrgID, pq.Array(ids)); err != nil {
 		return nil, fmt.Errorf("read changes of run %s: manager names: %w", runID, err)
 	}
 	names := make(map[string]string, len(labels))

@@ -30,4 +30,26 @@
 //	(*Store) MarkNotified(ctx, runID, recipient string) error
 //	(*Store) ReleaseNotification(ctx, runID, recipient string) error
 //	(*Store) Export(ctx, orgID string) (Export, error)
+//
+// Also available:
+//
+//	(*Store) DB() *sqlx.DB                                          // the pool, for tests and tools
+//	(*Store) ExportCSV(ctx, orgID string, w io.Writer) error        // the export's people as CSV
+//	(*Store) DropStaging(ctx, runID string) error                   // staging and session of a run that ends without FinishRun
+//	(*Store) PruneStaging(ctx, olderThan time.Duration) (int, error) // leftovers of finished or crashed runs
+//	(*Store) GetRun(ctx, runID string) (Run, error)                 // ErrNotFound
+//	(*Store) ListOrgs(ctx) ([]Org, error)
+//	(*Store) Users(ctx, orgID string) ([]OrgUser, error)
+//	(*Store) RemoveUser(ctx, orgID, email string) error
+//	ValidLevel(level string) bool, NormalizeEmail(email string) string, DefaultSafetyThreshold, SafetyLimitHint
+//
+// Errors: ErrNotFound (a missing org or run), ErrBadInput (data that can never
+// be stored as sent; retrying cannot help).
+//
+// Data model, in migrations/0001_schema.sql: everything is keyed by org; member
+// ids sort in byte order (COLLATE "C"). A run's fetched members go to UNLOGGED
+// staging tables keyed by run id (the last copy of an id, by seq, wins);
+// ApplyRoster diffs them against people in one transaction and writes only
+// what changed, with one change_log row per changed person. People are never
+// deleted: one missing from the roster gets status "removed".
 package store

@@ -65,15 +65,15 @@ type exportRow struct {
 
 func exportPeople(ctx context.Context, q sqlx.QueryerContext, orgID string, fn func(ExportPerson) error) error {
 	rows, err := q.QueryxContext(ctx, `
-		SELECT id, rs_display_name(given_name, family_name, preferred_name) AS display_name,
-			given_name, family_name, preferred_name, work_email, job_title,
-			rs_department_label(department_id, department_name) AS department,
-			manager_id, employment_type, status,
-			to_char(start_date, 'YYYY-MM-DD') AS start_date,
-			to_char(termination_date, 'YYYY-MM-DD') AS termination_date,
-			rs_location_label(location_name, location_city, location_state, location_country) AS location
-		FROM people WHERE org_id = $1
-		ORDER BY id`, orgID)
+		SELECT p.id, `+displayName("p")+` AS display_name,
+			p.given_name, p.family_name, p.preferred_name, p.work_email, p.job_title,
+			`+departmentLabel("p")+` AS department,
+			p.manager_id, p.employment_type, p.status,
+			to_char(p.start_date, 'YYYY-MM-DD') AS start_date,
+			to_char(p.termination_date, 'YYYY-MM-DD') AS termination_date,
+			`+locationLabel("p")+` AS location
+		FROM people p WHERE p.org_id = $1
+		ORDER BY p.id`, orgID)
 	if err != nil {
 		return fmt.Errorf("people: %w", err)
 	}

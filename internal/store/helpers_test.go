@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"os"
 	"testing"
 	"time"
 
@@ -18,7 +19,7 @@ import (
 func newStore(t testing.TB) *Store {
 	t.Helper()
 	ctx := context.Background()
-	s, err := Open(ctx, testenv.NewDatabase(t), zaptest.NewLogger(t, zaptest.Level(zapcore.WarnLevel)))
+	s, err := Open(ctx, testenv.NewDatabase(t), zaptest.NewLogger(t, zaptest.Level(testLogLevel())))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -156,4 +157,12 @@ func generatedMember(i int) justworks.Member {
 		m.PreferredName = ptr("Pref " + id)
 	}
 	return m
+}
+
+// testLogLevel is warn, or debug with ROSTERSYNC_TEST_DEBUG=1 (apply step timings).
+func testLogLevel() zapcore.Level {
+	if os.Getenv("ROSTERSYNC_TEST_DEBUG") == "1" {
+		return zapcore.DebugLevel
+	}
+	return zapcore.WarnLevel
 }

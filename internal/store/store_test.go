@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/lib/pq"
 	"go.uber.org/zap"
@@ -347,5 +348,47 @@ func TestNotificationClaims(t *testing.T) {
 	wg.Wait()
 	if wins != 1 {
 		t.Errorf("%d concurrent claims won, want 1", wins)
+	}
+}
+
+func TestPruneAndDropStaging(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t)
+	createOrg(t, s, "acme")
+	for _, run := range []string{"done", "running", "crashed", "dropped"} {
+		if err := s.BeginRun(ctx, Run{RunID: run, OrgID: "acme"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.StageMembers(ctx, run, 0, roster(3)); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SaveSession(ctx, run, []byte("tok")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.DB().Exec("UPDATE sync_runs SET started_at = now() - interval '2 days' WHERE run_id = 'crashed'"); err != nil {
+		t.Fatal(err)
+	}
+	// A finished run whose staging was left behind (e.g. written after FinishRun).
+	if err := s.FinishRun(ctx, "done", OutcomeApplied, Counts{}, ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.StageMembers(ctx, "done", 3, roster(1)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DropStaging(ctx, "dropped"); err != nil {
+		t.Fatal(err)
+	}
+	if tok, _ := s.LoadSession(ctx, "dropped"); tok != nil {
+		t.Error("DropStaging kept the session")
+	}
+	n, err := s.PruneStaging(ctx, 24*time.Hour)
+	if err != nil || n != 2 {
+		t.Fatalf("PruneStaging = %d, %v; want 2 (done, crashed)", n, err)
+	}
+	for run, want := range map[string]int{"done": 0, "crashed": 0, "running": 3, "dropped": 0} {
+		if got, _ := s.StagedCount(ctx, run); got != want {
+			t.Errorf("%s: %d staged, want %d", run, got, want)
+		}
 	}
 }

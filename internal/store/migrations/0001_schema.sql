@@ -190,22 +190,3 @@ CREATE TABLE notifications (
     PRIMARY KEY (run_id, recipient)
 );
 
--- Labels shared by the apply (change log values) and the export, so both show
--- a department or location the same way. Simple IMMUTABLE SQL functions are
--- inlined by the planner.
-CREATE FUNCTION rs_department_label(dep_id text, dep_name text) RETURNS text
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    AS $$ SELECT coalesce(nullif(dep_name, ''), nullif(dep_id, '')) $$;
-
--- STABLE, not IMMUTABLE: concat_ws is only STABLE, and an IMMUTABLE wrapper
--- around it would not be inlined.
-CREATE FUNCTION rs_location_label(loc_name text, city text, state text, country text) RETURNS text
-    LANGUAGE sql STABLE PARALLEL SAFE
-    AS $$ SELECT coalesce(nullif(loc_name, ''),
-                         nullif(concat_ws(', ', nullif(city, ''), nullif(state, ''), nullif(country, '')), '')) $$;
-
--- (preferred else given) + ' ' + family, trimmed; the same rule as
--- orgtree.DisplayName.
-CREATE FUNCTION rs_display_name(given text, family text, preferred text) RETURNS text
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE
-    AS $$ SELECT btrim(coalesce(nullif(preferred, ''), given) || ' ' || family) $$;
