@@ -41,7 +41,10 @@ func Open(ctx context.Context, databaseURL string, log *zap.Logger) (*Store, err
 		db, err = connect(ctx, databaseURL)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("open database: %w", err)
+		if strings.Contains(err.Error(), "SSL is not enabled on the server") {
+			return nil, fmt.Errorf("open database: %w (for a server without TLS, add sslmode=disable to the database URL)", err)
+		}
+		return nil, fmt.Errorf("open database: %w", redact(err, databaseURL))
 	}
 	db.SetMaxOpenConns(20)
 	db.SetMaxIdleConns(5)
@@ -67,7 +70,7 @@ func adminURLFor(databaseURL string) (name, adminURL string, err error) {
 	if strings.HasPrefix(databaseURL, "postgres://") || strings.HasPrefix(databaseURL, "postgresql://") {
 		u, err := url.Parse(databaseURL)
 		if err != nil {
-			return "", "", fmt.Errorf("parse database URL: %w", err) // url errors quote the URL; it may hold a password
+			return "", "", errors.New("the database URL does not parse") // url errors quote the URL, password included
 		}
 		name = strings.TrimPrefix(u.Path, "/")
 		if name == "" {
@@ -102,6 +105,22 @@ func createDatabase(ctx context.Context, adminURL, name string) error {
 	// violation on pg_database when both raced past the existence check.
 	if isCode(err, "42P04") || isCode(err, "23505") {
 		return nil
+	}
+	return err
+}
+
+// redact keeps a password in the database URL out of an error message (URL
+// parse errors quote the whole URL).
+func redact(err error, databaseURL string) error {
+	u, perr := url.Parse(databaseURL)
+	if perr != nil {
+		if strings.Contains(err.Error(), databaseURL) {
+			return errors.New(strings.ReplaceAll(err.Error(), databaseURL, "<database URL>"))
+		}
+		return err
+	}
+	if p, ok := u.User.Password(); ok && p != "" && strings.Contains(err.Error(), p) {
+		return errors.New(strings.ReplaceAll(err.Error(), p, "***"))
 	}
 	return err
 }

@@ -392,3 +392,19 @@ func TestPruneAndDropStaging(t *testing.T) {
 		}
 	}
 }
+
+func TestOpenErrorsHideThePassword(t *testing.T) {
+	ctx := context.Background()
+	for _, u := range []string{
+		"postgres://rs:s3cret-pw@127.0.0.1:1/x?sslmode=disable&connect_timeout=1",
+		"postgres://rs:s3cret-pw@127.0.0.1:5432/x?sslmode=disable&bogus%zz",
+	} {
+		_, err := Open(ctx, u, zap.NewNop())
+		if err == nil {
+			t.Fatalf("Open(%q) succeeded", u)
+		}
+		if strings.Contains(err.Error(), "s3cret-pw") {
+			t.Errorf("error shows the password: %v", err)
+		}
+	}
+}
