@@ -76,22 +76,22 @@ func (s *syncState) run() (SyncSummary, error) {
 		if errorType(err) == activities.ErrAccessDenied {
 			// Refused before Justworks is touched; nobody is emailed about
 			// a request that never became a sync.
-			return s.end(store.OutcomeRefused, store.Counts{}, err, false)
+			return s.end(store.OutcomeRefused, store.Counts{}, err, false, "")
 		}
-		return s.end(store.OutcomeFailed, store.Counts{}, err, false)
+		return s.end(store.OutcomeFailed, store.Counts{}, err, false, "")
 	}
 
 	s.step(activities.StepLogin, "Logging in to Justworks (password + 2FA)")
 	actx = workflow.WithActivityOptions(ctx, justworksOptions(fmt.Sprintf("Log in to Justworks for %s (password + 2FA)", org), 2*time.Minute, 0))
 	if err := workflow.ExecuteActivity(actx, a.Login, s.ref).Get(ctx, nil); err != nil {
-		return s.end(store.OutcomeFailed, store.Counts{}, err, true)
+		return s.end(store.OutcomeFailed, store.Counts{}, err, true, "")
 	}
 
 	s.step(activities.StepFetch, "Fetching every member from Justworks into staging")
 	actx = workflow.WithActivityOptions(ctx, justworksOptions(fmt.Sprintf("Fetch all members of %s into staging", org), 3*time.Hour, 2*time.Minute))
 	var fetched activities.FetchResult
 	if err := workflow.ExecuteActivity(actx, a.FetchMembers, s.ref).Get(ctx, &fetched); err != nil {
-		return s.end(store.OutcomeFailed, store.Counts{}, err, true)
+		return s.end(store.OutcomeFailed, store.Counts{}, err, true, "")
 	}
 	s.progress.Pages, s.progress.Staged = fetched.Pages, fetched.Staged
 
@@ -100,27 +100,29 @@ func (s *syncState) run() (SyncSummary, error) {
 	var tree activities.ResolveResult
 	err = workflow.ExecuteActivity(actx, a.ResolveOrgTree, activities.ResolveInput{RunRef: s.ref, HeadName: s.auth.HeadName}).Get(ctx, &tree)
 	if err != nil {
-		return s.end(store.OutcomeFailed, store.Counts{}, err, true)
+		return s.end(store.OutcomeFailed, store.Counts{}, err, true, "")
 	}
 
 	s.step(activities.StepApply, fmt.Sprintf("Applying %d people to the org chart", tree.People))
 	actx = workflow.WithActivityOptions(ctx, localOptions(fmt.Sprintf("Apply the roster of %s to the org chart", org), 15*time.Minute))
 	var applied activities.ApplyResult
 	if err := workflow.ExecuteActivity(actx, a.ApplyRoster, s.ref).Get(ctx, &applied); err != nil {
-		return s.end(store.OutcomeFailed, store.Counts{}, err, true)
+		return s.end(store.OutcomeFailed, store.Counts{}, err, true, "")
 	}
 	s.progress.Counts = applied.Counts
-	summary, _ := s.end(applied.Outcome, applied.Counts, nil, true)
+	summary, _ := s.end(applied.Outcome, applied.Counts, nil, true, applied.Reason)
 	summary.People, summary.HeadID, summary.Reason = tree.People, tree.HeadID, applied.Reason
 	return summary, nil
 }
 
 // end notifies (when the run became a sync), records the outcome, and returns
 // the summary, or the failure that ended the run.
-func (s *syncState) end(outcome string, counts store.Counts, cause error, notify bool) (SyncSummary, error) {
+func (s *syncState) end(outcome string, counts store.Counts, cause error, notify bool, reason string) (SyncSummary, error) {
 	// A cancelled sync still records how it ended.
 	ctx, _ := workflow.NewDisconnectedContext(s.ctx)
-	reason := failureMessage(cause)
+	if cause != nil {
+		reason = failureMessage(cause)
+	}
 	s.progress.Outcome = outcome
 	if notify {
 		s.step(activities.StepNotify, "Emailing the summary")

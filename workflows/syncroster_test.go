@@ -124,7 +124,13 @@ func (s *syncSuite) TestSafetyRefusalCompletesAsRefused() {
 	s.happyUntil(activities.StepApply)
 	reason := "would terminate or remove 45 of 120 active people"
 	s.env.OnActivity(a.ApplyRoster, mock.Anything, mock.Anything).Return(activities.ApplyResult{Outcome: store.OutcomeRefused, Reason: reason}, nil).Once()
-	s.expectEnd(store.OutcomeRefused, true)
+	// The email must say why nothing was applied.
+	s.env.OnActivity(a.SendSyncSummary, mock.Anything, mock.MatchedBy(func(n activities.NotifyInput) bool {
+		return n.Outcome == store.OutcomeRefused && n.Reason == reason
+	})).Return(activities.NotifyResult{Sent: 1}, nil).Once()
+	s.env.OnActivity(a.FinishRun, mock.Anything, mock.MatchedBy(func(f activities.FinishInput) bool {
+		return f.Outcome == store.OutcomeRefused && f.Error == reason
+	})).Return(nil).Once()
 	s.env.ExecuteWorkflow(SyncRoster, in)
 	s.NoError(s.env.GetWorkflowError())
 	var sum SyncSummary
