@@ -8,22 +8,27 @@ import (
 
 // DailySync is the action of an org's daily schedule. A scheduled run gets a
 // time-stamped workflow ID, so it cannot itself be "the" sync of the org;
-// instead it starts the org's one fixed-ID SyncRoster as a child, and when a
-// sync is already running (someone started one by hand) it joins by leaving
-// that one to finish.
+// it starts the org's one fixed-ID SyncRoster as a child instead.
 func DailySync(ctx workflow.Context, in SyncInput) (SyncSummary, error) {
+	return startOrJoin(ctx, in)
+}
+
+// startOrJoin starts the org's fixed-ID sync as a child and returns its
+// summary; when that sync is already running (someone started one by hand),
+// it joins by leaving that one to finish, and says so.
+func startOrJoin(ctx workflow.Context, in SyncInput) (SyncSummary, error) {
 	cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
 		WorkflowID:            WorkflowID(in.Org),
 		WorkflowIDReusePolicy: enums.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
 		// The sync outlives this small parent if the schedule is deleted.
 		ParentClosePolicy: enums.PARENT_CLOSE_POLICY_ABANDON,
-		StaticSummary:     "Daily sync of " + in.Org,
+		StaticSummary:     "Sync " + in.Org + ", requested by " + in.RequestedBy,
 	})
 	child := workflow.ExecuteChildWorkflow(cctx, SyncRoster, in)
 	if err := child.GetChildWorkflowExecution().Get(ctx, nil); err != nil {
 		if temporal.IsWorkflowExecutionAlreadyStartedError(err) {
-			workflow.GetLogger(ctx).Info("A sync of this org is already running; the daily run joins it", "org", in.Org)
-			return SyncSummary{Org: in.Org, Outcome: "joined"}, nil
+			workflow.GetLogger(ctx).Info("A sync of this org is already running; joining it", "org", in.Org)
+			return SyncSummary{Org: in.Org, Outcome: OutcomeJoined}, nil
 		}
 		return SyncSummary{}, err
 	}

@@ -20,7 +20,14 @@ var a *activities.Activities
 // SyncRoster brings one org's primary org chart in step with Justworks:
 // authorize → login → fetch → resolve → apply → notify. Member data never
 // passes through here: it is staged in PostgreSQL under the run's ID.
+//
+// It must run under the org's fixed ID (WorkflowID) for "one sync per org" to
+// hold. Started under any other ID (Temporal Web's start form suggests a
+// random one), it starts or joins the fixed-ID sync instead, as DailySync does.
 func SyncRoster(ctx workflow.Context, in SyncInput) (SyncSummary, error) {
+	if id := workflow.GetInfo(ctx).WorkflowExecution.ID; strings.TrimSpace(in.Org) != "" && id != WorkflowID(strings.TrimSpace(in.Org)) {
+		return startOrJoin(ctx, in)
+	}
 	s, err := newSync(ctx, in)
 	if err != nil {
 		return SyncSummary{}, err

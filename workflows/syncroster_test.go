@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"github.com/stretchr/testify/suite"
 	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
@@ -29,6 +30,7 @@ func TestSyncRoster(t *testing.T) { suite.Run(t, new(syncSuite)) }
 func (s *syncSuite) SetupTest() {
 	s.env = s.NewTestWorkflowEnvironment()
 	s.env.RegisterActivity(&activities.Activities{})
+	s.env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: WorkflowID(in.Org)})
 }
 
 func (s *syncSuite) AfterTest(_, _ string) { s.env.AssertExpectations(s.T()) }

@@ -43,3 +43,7 @@ func WorkflowID(org string) string { return "sync-roster:" + org }
 
 // ScheduleID is the ID of an org's daily schedule.
 func ScheduleID(org string) string { return "sync-roster-daily:" + org }
+
+// OutcomeJoined is a scheduled (or wrongly named) start that found the org's
+// sync already running and left it to finish.
+const OutcomeJoined = "joined"
