@@ -91,7 +91,15 @@ func randHex(n int) string {
 	return hex.EncodeToString(b)
 }
 
-func newStack(t *testing.T, sb sandbox.Config) *stack {
+// option adjusts a stack before its worker starts.
+type option func(*stack)
+
+// withEnv sets worker and starter environment variables.
+func withEnv(kv ...string) option {
+	return func(s *stack) { s.env = append(s.env, kv...) }
+}
+
+func newStack(t *testing.T, sb sandbox.Config, opts ...option) *stack {
 	t.Helper()
 	workerBin, starterBin := binaries(t)
 	dbURL := testenv.NewDatabase(t)
@@ -136,6 +144,9 @@ func newStack(t *testing.T, sb sandbox.Config) *stack {
 		"ROSTERSYNC_METRICS_ADDR=off",
 		"ROSTERSYNC_LOG_LEVEL=info",
 	)
+	for _, o := range opts {
+		o(s)
+	}
 	s.db, err = sql.Open("postgres", dbURL)
 	require.NoError(t, err)
 	t.Cleanup(func() { s.db.Close() })
