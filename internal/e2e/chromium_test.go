@@ -24,7 +24,10 @@ import (
 // when there is none.
 func chromiumPath() string {
 	if p := os.Getenv("ROSTERSYNC_CHROMIUM"); p != "" {
-		return p
+		if p, err := exec.LookPath(p); err == nil {
+			return p
+		}
+		return ""
 	}
 	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
 		if p, err := exec.LookPath(name); err == nil {
