@@ -47,6 +47,7 @@ func (a *Activities) justworksClient(ctx context.Context, orgID string) (*justwo
 // justworksFailure classifies a client failure and, when it means the
 // credentials are wrong, stops further logins of the org.
 func (a *Activities) justworksFailure(ctx context.Context, org store.Org, err error) error {
+	recordJustworksError(ctx, org.ID, err)
 	if blocksLogin(err) {
 		if berr := a.Store.BlockLogin(ctx, org.ID, err.Error()); berr != nil {
 			a.Log.Error("could not record blocked login", logOrg(org.ID), errField(berr))

@@ -3,6 +3,8 @@ package activities
 import (
 	"context"
 
+	"github.com/rostersync/rostersync/internal/justworks"
+
 	"go.temporal.io/sdk/activity"
 
 	"github.com/rostersync/rostersync/internal/store"
@@ -29,4 +31,14 @@ func recordChanges(ctx context.Context, org, outcome string, c store.Counts) {
 
 func recordMail(ctx context.Context, org string, sent int) {
 	activity.GetMetricsHandler(ctx).WithTags(map[string]string{"org": org}).Counter("rostersync_emails_sent").Inc(int64(sent))
+}
+
+// recordJustworksError counts Justworks failures by the contract's error code
+// (transport for no answer), so an outage or a rate-limit storm shows on a graph.
+func recordJustworksError(ctx context.Context, org string, err error) {
+	code := justworks.ErrorCode(err)
+	if code == "" {
+		return
+	}
+	activity.GetMetricsHandler(ctx).WithTags(map[string]string{"org": org, "code": code}).Counter("rostersync_justworks_errors").Inc(1)
 }

@@ -145,6 +145,8 @@ func (s *syncState) end(outcome string, counts store.Counts, cause error, notify
 		workflow.GetLogger(ctx).Error("Run outcome not recorded", "error", err)
 	}
 	_ = workflow.UpsertTypedSearchAttributes(ctx, OutcomeAttribute.ValueSet(outcome))
+	workflow.GetMetricsHandler(ctx).WithTags(map[string]string{"org": s.in.Org, "outcome": outcome}).
+		Timer("rostersync_sync_duration").Record(workflow.Now(ctx).Sub(s.started))
 	s.step(activities.StepDone, fmt.Sprintf("Finished: %s", strings.ReplaceAll(outcome, "_", " ")))
 	if cause != nil {
 		// One clear message for Temporal Web and the starter, with the

@@ -9,3 +9,5 @@ import (
 func writeFile(path, content string) error { return os.WriteFile(path, []byte(content), 0o600) }
 
 func clientTrigger() client.ScheduleTriggerOptions { return client.ScheduleTriggerOptions{} }
+
+var osReadFile = os.ReadFile
