@@ -38,7 +38,7 @@ var (
 )
 
 // binaries builds the worker and starter once per test binary, as a user would.
-func binaries(t *testing.T) (worker, starter string) {
+func binaries(t testing.TB) (worker, starter string) {
 	t.Helper()
 	buildOnce.Do(func() {
 		binDir, buildErr = os.MkdirTemp("", "rostersync-e2e-bin-")
@@ -69,7 +69,7 @@ func TestMain(m *testing.M) {
 // stack is one test's Rostersync: a fresh database, its own task queue and
 // org, a sandbox company, an SMTP peer and a worker process.
 type stack struct {
-	t          *testing.T
+	t          testing.TB
 	dir        string
 	org        string
 	env        []string
@@ -99,7 +99,7 @@ func withEnv(kv ...string) option {
 	return func(s *stack) { s.env = append(s.env, kv...) }
 }
 
-func newStack(t *testing.T, sb sandbox.Config, opts ...option) *stack {
+func newStack(t testing.TB, sb sandbox.Config, opts ...option) *stack {
 	t.Helper()
 	workerBin, starterBin := binaries(t)
 	dbURL := testenv.NewDatabase(t)
