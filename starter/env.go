@@ -6,6 +6,7 @@ import (
 	"os"
 
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
 	"go.uber.org/zap"
 
 	"github.com/rostersync/rostersync/internal/codec"
@@ -21,6 +22,7 @@ type env struct {
 	log   *zap.Logger
 	store *store.Store
 	tc    client.Client
+	dc    converter.DataConverter
 }
 
 func newEnv() (*env, error) {
@@ -66,7 +68,7 @@ func (e *env) Temporal(ctx context.Context) (client.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	e.tc = c
+	e.tc, e.dc = c, codec.DataConverter(keys)
 	return c, nil
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/rostersync/rostersync/activities"
@@ -81,7 +82,7 @@ func syncCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 
 	fmt.Fprintf(stderr, "sync %s run %s\n", out.WorkflowID, out.RunID)
-	stopProgress := followProgress(ctx, c, out.WorkflowID, out.RunID, stderr)
+	stopProgress := followProgress(ctx, c, e.dc, out.WorkflowID, out.RunID, stderr)
 	var sum workflows.SyncSummary
 	err = run.Get(ctx, &sum)
 	stopProgress()
@@ -117,8 +118,9 @@ func syncCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 }
 
 // followProgress prints the progress query's answer on stderr whenever it
-// changes, until stopped.
-func followProgress(ctx context.Context, c client.Client, wfID, runID string, w io.Writer) func() {
+// changes, until stopped. During the fetch it adds the fetch activity's last
+// heartbeat (pages and members so far), which only the server knows.
+func followProgress(ctx context.Context, c client.Client, dc converter.DataConverter, wfID, runID string, w io.Writer) func() {
 	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() {
@@ -133,6 +135,9 @@ func followProgress(ctx context.Context, c client.Client, wfID, runID string, w 
 					line := fmt.Sprintf("  step %-9s", p.Step)
 					if p.Staged > 0 {
 						line += fmt.Sprintf(" %d people staged", p.Staged)
+					}
+					if p.Step == activities.StepFetch {
+						line += fetchHeartbeat(ctx, c, dc, wfID, runID)
 					}
 					if line != last {
 						fmt.Fprintln(w, line)
@@ -183,4 +188,27 @@ func failureMessage(err error) string {
 
 func runURL(web, ns, wfID, runID string) string {
 	return fmt.Sprintf("%s/namespaces/%s/workflows/%s/%s/history", web, ns, wfID, runID)
+}
+
+// fetchHeartbeat describes the running fetch from its last heartbeat.
+func fetchHeartbeat(ctx context.Context, c client.Client, dc converter.DataConverter, wfID, runID string) string {
+	d, err := c.DescribeWorkflowExecution(ctx, wfID, runID)
+	if err != nil {
+		return ""
+	}
+	for _, pa := range d.GetPendingActivities() {
+		if pa.GetActivityType().GetName() != "FetchMembers" {
+			continue
+		}
+		s := ""
+		var fp activities.FetchProgress
+		if pa.GetHeartbeatDetails() != nil && dc.FromPayloads(pa.GetHeartbeatDetails(), &fp) == nil {
+			s = fmt.Sprintf(" page %d, %d members so far", fp.Pages, fp.Received)
+		}
+		if pa.GetAttempt() > 1 {
+			s += fmt.Sprintf(" (attempt %d: %s)", pa.GetAttempt(), pa.GetLastFailure().GetMessage())
+		}
+		return s
+	}
+	return ""
 }
