@@ -16,7 +16,7 @@ import (
 
 // SafetyLimitHint tells an operator how to raise the safety limit; it ends the
 // reason of a refused apply.
-const SafetyLimitHint = "raise the org's limit with `starter org set --safety-threshold`"
+const SafetyLimitHint = "raise the org's limit with `starter org set --org ORG --safety-limit 0.3 --as YOU`"
 
 // trackedColumns are the people columns whose change is a change of the person.
 // justworks_manager_id and updated_at are kept current too, but a difference in
