@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -263,8 +264,39 @@ func TestDailyScheduleSpecAndPause(t *testing.T) {
 	x, _ := s.export()
 	require.Len(t, x.People, len(s.sandbox.Members()))
 
-	s.mustRun("org", "set", "--org", s.org, "--no-daily", "--as", tech)
+	// Scheduled runs run as whoever set the schedule up (now tech), checked
+	// at every run: once tech is demoted, the next scheduled run is refused.
+	s.mustRun("user", "set", "--org", s.org, "--email", tech, "--level", "admin", "--as", owner)
+	s.sandbox.ResetStats()
+	before, err := s.tc.DescribeWorkflowExecution(ctx, "sync-roster:"+s.org, "")
+	require.NoError(t, err)
+	require.NoError(t, h.Trigger(ctx, clientTrigger()))
+	require.Eventually(t, func() bool {
+		d, err := s.tc.DescribeWorkflowExecution(ctx, "sync-roster:"+s.org, "")
+		return err == nil && d.WorkflowExecutionInfo.GetExecution().GetRunId() != before.WorkflowExecutionInfo.GetExecution().GetRunId() &&
+			d.WorkflowExecutionInfo.GetStatus().String() == "Failed"
+	}, 2*time.Minute, time.Second)
+	err = s.tc.GetWorkflow(ctx, "sync-roster:"+s.org, "").Get(ctx, nil)
+	require.ErrorContains(t, err, "technical_owner")
+	require.Zero(t, s.sandbox.Stats().Requests)
+
+	s.mustRun("org", "set", "--org", s.org, "--no-daily", "--as", owner)
 	d, err = h.Describe(ctx)
 	require.NoError(t, err)
 	require.True(t, d.Schedule.State.Paused)
+}
+
+// A second start while a sync runs joins it instead of starting another.
+func TestSecondStartJoinsRunningSync(t *testing.T) {
+	s := newStack(t, sandbox.Config{People: 30, Faults: sandbox.Faults{Latency: time.Second}})
+	s.setupOrg()
+	first := s.mustRun("sync", "--org", s.org, "--as", tech, "--json")
+	second := s.mustRun("sync", "--org", s.org, "--as", owner, "--json")
+	var a, b syncOut
+	require.NoError(t, json.Unmarshal([]byte(first), &a))
+	require.NoError(t, json.Unmarshal([]byte(second), &b))
+	require.Equal(t, a.RunID, b.RunID, "the second start must join the running sync")
+	r := s.sync(tech) // waits for the one run (joined again) to finish
+	require.Equal(t, a.RunID, r.RunID)
+	require.Equal(t, "applied", r.Outcome)
 }
