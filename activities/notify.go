@@ -10,6 +10,7 @@ import (
 	"go.temporal.io/sdk/activity"
 	"go.uber.org/zap"
 
+	"github.com/rostersync/rostersync/internal/config"
 	"github.com/rostersync/rostersync/internal/mail"
 	"github.com/rostersync/rostersync/internal/store"
 )
@@ -87,7 +88,7 @@ func (a *Activities) summary(ctx context.Context, org store.Org, in NotifyInput)
 	}
 	s := mail.Summary{
 		OrgID: org.ID, OrgName: org.Name, WorkflowID: in.WorkflowID, RunID: in.RunID,
-		WebURL:  a.runURL(in.WorkflowID, in.RunID),
+		WebURL:  config.RunURL(a.WebURL, a.Namespace, in.WorkflowID, in.RunID),
 		Outcome: in.Outcome, Reason: in.Reason, RequestedBy: in.RequestedBy,
 		Started: time.Unix(in.StartedUnix, 0).UTC(), Finished: time.Now().UTC(),
 		Counts: mail.Counts{
@@ -161,19 +162,6 @@ func (a *Activities) summary(ctx context.Context, org store.Org, in NotifyInput)
 		s.Truncated["problems"] = more
 	}
 	return s, nil
-}
-
-// runURL links to the run's history in Temporal Web.
-func (a *Activities) runURL(workflowID, runID string) string {
-	if a.WebURL == "" {
-		return ""
-	}
-	ns := a.Namespace
-	if ns == "" {
-		ns = "default"
-	}
-	return fmt.Sprintf("%s/namespaces/%s/workflows/%s/%s/history", a.WebURL,
-		url.PathEscape(ns), url.PathEscape(workflowID), url.PathEscape(runID))
 }
 
 func deref(s *string) string {

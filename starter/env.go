@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 
@@ -80,4 +81,17 @@ func (e *env) Close() {
 		_ = e.store.Close()
 	}
 	_ = e.log.Sync()
+}
+
+// existingOrg opens the store and loads an org, or says it does not exist.
+func (e *env) existingOrg(ctx context.Context, id string) (*store.Store, store.Org, error) {
+	st, err := e.Store(ctx)
+	if err != nil {
+		return nil, store.Org{}, err
+	}
+	org, err := st.GetOrg(ctx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, org, usageErr("org %s does not exist; create it with `starter org set`", id)
+	}
+	return st, org, err
 }

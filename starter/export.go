@@ -2,10 +2,7 @@ package main
 
 import (
 	"context"
-	"errors"
 	"io"
-
-	"github.com/rostersync/rostersync/internal/store"
 )
 
 // rosterExport prints the stored org chart (what the last applied sync left).
@@ -27,13 +24,8 @@ func rosterExport(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return err
 	}
 	defer e.Close()
-	st, err := e.Store(ctx)
+	st, _, err := e.existingOrg(ctx, *id)
 	if err != nil {
-		return err
-	}
-	if _, err := st.GetOrg(ctx, *id); errors.Is(err, store.ErrNotFound) {
-		return usageErr("org %s does not exist", *id)
-	} else if err != nil {
 		return err
 	}
 	if *format == "csv" {

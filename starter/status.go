@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -57,14 +56,8 @@ func status(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	defer e.Close()
-	st, err := e.Store(ctx)
+	st, org, err := e.existingOrg(ctx, *id)
 	if err != nil {
-		return err
-	}
-	org, err := st.GetOrg(ctx, *id)
-	if errors.Is(err, store.ErrNotFound) {
-		return usageErr("org %s does not exist", *id)
-	} else if err != nil {
 		return err
 	}
 	out := statusJSON{Org: org.ID, Name: org.Name, JustworksURL: org.JustworksURL, Username: org.Username, Head: org.HeadName,

@@ -14,23 +14,18 @@ import (
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/rostersync/rostersync/activities"
+	"github.com/rostersync/rostersync/internal/config"
 	"github.com/rostersync/rostersync/internal/store"
 	"github.com/rostersync/rostersync/workflows"
 )
 
 // syncJSON is the fixed shape `starter sync --json` prints.
 type syncJSON struct {
-	WorkflowID   string `json:"workflow_id"`
-	RunID        string `json:"run_id"`
-	Outcome      string `json:"outcome"`
-	Hires        int    `json:"hires"`
-	Terminations int    `json:"terminations"`
-	Rehires      int    `json:"rehires"`
-	Updates      int    `json:"updates"`
-	Unchanged    int    `json:"unchanged"`
-	Removed      int    `json:"removed"`
-	Problems     int    `json:"problems"`
-	Error        string `json:"error"`
+	WorkflowID string `json:"workflow_id"`
+	RunID      string `json:"run_id"`
+	Outcome    string `json:"outcome"`
+	store.Counts
+	Error string `json:"error"`
 }
 
 // syncCmd starts the org's sync, or joins the one already running (the fixed
@@ -77,7 +72,7 @@ func syncCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		if *asJSON {
 			return writeJSON(stdout, out)
 		}
-		fmt.Fprintf(stdout, "sync started (or joined): workflow %s run %s\n%s\n", out.WorkflowID, out.RunID, runURL(e.cfg.WebURL, e.cfg.Namespace, out.WorkflowID, out.RunID))
+		fmt.Fprintf(stdout, "sync started (or joined): workflow %s run %s\n%s\n", out.WorkflowID, out.RunID, config.RunURL(e.cfg.WebURL, e.cfg.Namespace, out.WorkflowID, out.RunID))
 		return nil
 	}
 
@@ -89,10 +84,7 @@ func syncCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	var code error
 	switch {
 	case err == nil:
-		out.Outcome = sum.Outcome
-		out.Hires, out.Terminations, out.Rehires = sum.Hires, sum.Terminations, sum.Rehires
-		out.Updates, out.Unchanged, out.Removed, out.Problems = sum.Updates, sum.Unchanged, sum.Removed, sum.Problems
-		out.Error = sum.Reason
+		out.Outcome, out.Counts, out.Error = sum.Outcome, sum.Counts, sum.Reason
 		if sum.Outcome == store.OutcomeRefused {
 			code = refusedErr("sync refused: %s", sum.Reason)
 		}
@@ -112,7 +104,7 @@ func syncCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		}
 	} else {
 		printSummary(stdout, out)
-		fmt.Fprintln(stdout, runURL(e.cfg.WebURL, e.cfg.Namespace, out.WorkflowID, out.RunID))
+		fmt.Fprintln(stdout, config.RunURL(e.cfg.WebURL, e.cfg.Namespace, out.WorkflowID, out.RunID))
 	}
 	return code
 }
@@ -184,10 +176,6 @@ func failureMessage(err error) string {
 		return ae.Message()
 	}
 	return err.Error()
-}
-
-func runURL(web, ns, wfID, runID string) string {
-	return fmt.Sprintf("%s/namespaces/%s/workflows/%s/%s/history", web, ns, wfID, runID)
 }
 
 // fetchHeartbeat describes the running fetch from its last heartbeat.

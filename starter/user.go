@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net/mail"
@@ -41,13 +40,8 @@ func userSet(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	defer e.Close()
-	st, err := e.Store(ctx)
+	st, _, err := e.existingOrg(ctx, *id)
 	if err != nil {
-		return err
-	}
-	if _, err := st.GetOrg(ctx, *id); errors.Is(err, store.ErrNotFound) {
-		return usageErr("org %s does not exist; create it with `starter org set`", *id)
-	} else if err != nil {
 		return err
 	}
 	mine, err := requireManager(ctx, st, *id, *as)

@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"net"
+	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -103,4 +104,16 @@ func splitList(s string) []string {
 		}
 	}
 	return out
+}
+
+// RunURL links to a run's history in Temporal Web ("" without a Web URL).
+func RunURL(webURL, namespace, workflowID, runID string) string {
+	if webURL == "" {
+		return ""
+	}
+	if namespace == "" {
+		namespace = DefaultNamespace
+	}
+	return fmt.Sprintf("%s/namespaces/%s/workflows/%s/%s/history", strings.TrimRight(webURL, "/"),
+		url.PathEscape(namespace), url.PathEscape(workflowID), url.PathEscape(runID))
 }
