@@ -43,11 +43,18 @@ func benchSizes(b *testing.B) []int {
 //	floor_s    the floor: fetching every page and COPYing it into staging, nothing else
 //	events     history events of the first sync
 //
-// One iteration is the measurement: run with -benchtime 1x (make bench does).
+// One iteration is the measurement (each takes seconds, so the default
+// -benchtime runs one). ROSTERSYNC_BENCH_RATE_LIMITED=1 keeps the contract's
+// 10 requests per second on both sides, to see what a real sync would take.
 func BenchmarkSync(b *testing.B) {
+	sb, opts := sandbox.Config{Seed: 5, RateLimit: -1}, []option{withEnv("ROSTERSYNC_JUSTWORKS_RATE_LIMIT=-1")}
+	if os.Getenv("ROSTERSYNC_BENCH_RATE_LIMITED") == "1" {
+		sb.RateLimit, opts = 0, nil
+	}
 	for _, n := range benchSizes(b) {
 		b.Run(fmt.Sprintf("people=%d", n), func(b *testing.B) {
-			s := newStack(b, sandbox.Config{People: n, Seed: 5, RateLimit: -1}, withEnv("ROSTERSYNC_JUSTWORKS_RATE_LIMIT=-1"))
+			sb.People = n
+			s := newStack(b, sb, opts...)
 			s.setupOrg()
 			b.ResetTimer()
 			var first, resync time.Duration
