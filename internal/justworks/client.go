@@ -190,7 +190,7 @@ func (c *Client) Stats() Stats {
 // Company returns the company the user belongs to.
 func (c *Client) Company(ctx context.Context) (Company, error) {
 	var co Company
-	if err := c.do(ctx, request{op: "read the company", method: http.MethodGet, path: "/v1/company", auth: true}, &co); err != nil {
+	if err := c.do(ctx, request{op: "read the company", method: http.MethodGet, path: companyPath, auth: true}, &co); err != nil {
 		return Company{}, err
 	}
 	if co.ID == "" {
@@ -208,6 +208,9 @@ type request struct {
 	body    any      // sent as JSON when not nil
 	auth    bool     // carries the session's bearer token (and re-logs in on expiry)
 	secrets []string // values in the body that must never reach an error or log
+	// once: no in-client repeat after a 5xx. For the password step, whose
+	// outcome is unknown after a 5xx: a repeat could count as a failed login.
+	once bool
 }
 
 // do performs rq and decodes a 2xx body into out. It opens a session when there
@@ -284,7 +287,7 @@ func (c *Client) send(ctx context.Context, rq request, token string) ([]byte, er
 			continue
 		case CodeUnavailable:
 			c.unavailable.Add(1)
-			if retries == c.unavailableRetries {
+			if retries == c.unavailableRetries || rq.once {
 				return nil, e
 			}
 			d := unavailableBackoff << retries

@@ -14,8 +14,9 @@ import (
 )
 
 const (
-	loginPath  = "/v1/auth/login"
-	totpPeriod = 30 // seconds, the contract's TOTP step
+	loginPath   = "/v1/auth/login"
+	companyPath = "/v1/company"
+	totpPeriod  = 30 // seconds, the contract's TOTP step
 	// maxTickets bounds the password steps inside one login: the first, and new
 	// ones only after ticket_expired (never after a rejected password).
 	maxTickets = 3
@@ -67,7 +68,7 @@ func ValidateTOTPSecret(secret string) error {
 func (c *Client) Login(ctx context.Context) error {
 	c.loginMu.Lock()
 	defer c.loginMu.Unlock()
-	return c.login(ctx)
+	return c.login(ctx, true)
 }
 
 // session returns the current token, logging in first if there is none.
@@ -80,7 +81,7 @@ func (c *Client) session(ctx context.Context) (string, error) {
 	if tok := c.Token(); tok != "" { // another goroutine logged in meanwhile
 		return tok, nil
 	}
-	if err := c.login(ctx); err != nil {
+	if err := c.login(ctx, true); err != nil {
 		return "", err
 	}
 	return c.Token(), nil
@@ -94,11 +95,13 @@ func (c *Client) relogin(ctx context.Context, stale string) error {
 	if tok := c.Token(); tok != "" && tok != stale {
 		return nil
 	}
-	return c.login(ctx)
+	// Justworks just answered (401 token_expired): no need to probe it.
+	return c.login(ctx, false)
 }
 
-// login runs the two steps; c.loginMu is held.
-func (c *Client) login(ctx context.Context) error {
+// login runs the two steps, after probing that Justworks is up unless the
+// caller just heard from it; c.loginMu is held.
+func (c *Client) login(ctx context.Context, probe bool) error {
 	const op = "log in"
 	if !c.creds.hasLogin() {
 		return &Error{Op: op, Code: CodeInvalidConfig, Message: "this client has no Justworks credentials to log in with"}
@@ -110,6 +113,11 @@ func (c *Client) login(ctx context.Context) error {
 		e := *blocked
 		return &e
 	}
+	if probe {
+		if err := c.probe(ctx); err != nil {
+			return err
+		}
+	}
 	for tickets := 1; ; tickets++ {
 		var lr struct {
 			MFARequired bool   `json:"mfa_required"`
@@ -119,6 +127,7 @@ func (c *Client) login(ctx context.Context) error {
 			op: op, method: http.MethodPost, path: loginPath,
 			body:    map[string]string{"username": c.creds.Username, "password": c.creds.Password},
 			secrets: []string{c.creds.Password},
+			once:    true,
 		}, &lr)
 		if err != nil {
 			return c.loginFailed(err)
@@ -135,6 +144,24 @@ func (c *Client) login(ctx context.Context) error {
 		}
 		c.log.Info("justworks MFA ticket expired; logging in again", zap.Int("ticket", tickets))
 	}
+}
+
+// probe checks that Justworks answers coherently before the password is sent:
+// an unauthenticated request must be refused with 401. During an outage (5xx,
+// no answer) the password stays home, so retries through an outage never
+// send a password whose verdict nobody heard, which could count towards the
+// lockout. Only a 5xx on the password step itself remains unknown; that step
+// is sent once per Login and never repeated in-client.
+func (c *Client) probe(ctx context.Context) error {
+	err := c.do(ctx, request{op: "check that Justworks answers", method: http.MethodGet, path: companyPath}, nil)
+	switch ErrorCode(err) {
+	case CodeTokenExpired, "":
+		return nil
+	case CodeUnavailable, CodeTransport, CodeRateLimited:
+		return err
+	}
+	// Any other answer is still an answer: the server is up.
+	return nil
 }
 
 // mfa sends TOTP codes for ticket until one is accepted. It returns an error with

@@ -337,7 +337,42 @@ func TestReloginsAreBounded(t *testing.T) {
 	assert.Equal(t, CodeTokenExpired, e.Code)
 	assert.True(t, e.Retryable)
 	assert.Equal(t, 1+maxRelogins, f.hits["/v1/auth/login"], "first login and three re-logins")
-	assert.Equal(t, 1+maxRelogins, f.hits["/v1/company"])
+	assert.Equal(t, 2+maxRelogins, f.hits["/v1/company"], "the probe before the first login, then one call per session")
 	assert.Equal(t, 1+maxRelogins, c.Stats().Logins)
 	assert.Positive(t, slept, "each re-login waited for a fresh TOTP step")
+}
+
+// A 5xx answer to the password step leaves its verdict unknown: the client
+// does not repeat it (a repeat could count towards the lockout).
+func TestPasswordStepIsNotRepeatedAfter5xx(t *testing.T) {
+	f := newFake(t, map[string]http.HandlerFunc{
+		"/v1/company": func(w http.ResponseWriter, r *http.Request) {
+			writeJSON(w, 401, errorBody("token_expired", "no token"))
+		},
+		"/v1/auth/login": func(w http.ResponseWriter, r *http.Request) {
+			writeJSON(w, 504, errorBody("unavailable", "gateway timeout"))
+		},
+	})
+	c := fakeClient(t, f, Config{Sleep: func(context.Context, time.Duration) error { return nil }})
+	err := c.Login(context.Background())
+	assert.True(t, IsRetryable(err))
+	assert.Equal(t, 1, f.hits["/v1/auth/login"])
+}
+
+// During an outage the password never leaves: Login probes first and returns
+// a retryable error without a password step, so no verdict can go unheard.
+func TestOutageSendsNoPassword(t *testing.T) {
+	f := newFake(t, map[string]http.HandlerFunc{
+		"/v1/company": func(w http.ResponseWriter, r *http.Request) {
+			writeJSON(w, 503, errorBody("unavailable", "down"))
+		},
+		"/v1/auth/login": func(w http.ResponseWriter, r *http.Request) {
+			writeJSON(w, 503, errorBody("unavailable", "down"))
+		},
+	})
+	c := fakeClient(t, f, Config{Sleep: func(context.Context, time.Duration) error { return nil }})
+	for range 3 {
+		assert.True(t, IsRetryable(c.Login(context.Background())))
+	}
+	assert.Zero(t, f.hits["/v1/auth/login"])
 }
