@@ -164,3 +164,17 @@ func TestSummaryEmailAtMostOncePerRun(t *testing.T) {
 	require.Contains(t, msgs[0].Subject, "50 hires")
 	require.Contains(t, msgs[0].Text, "http://web.example/namespaces/default/workflows/sync-roster:acme/run-1/history")
 }
+
+// A heartbeat that counts on staged rows which are gone (a restored
+// database) restarts the fetch: resuming would leave holes in the roster.
+func TestFetchRestartsWhenStagedRowsAreMissing(t *testing.T) {
+	f := newFixture(t, 500)
+	f.env.SetHeartbeatDetails(activities.FetchProgress{Cursor: "stale-cursor", NextSeq: 300, Pages: 3, Received: 300})
+	v, err := f.env.ExecuteActivity(f.a.FetchMembers, f.run)
+	require.NoError(t, err)
+	var res activities.FetchResult
+	require.NoError(t, v.Get(&res))
+	require.Equal(t, 500, res.Staged)
+	require.Equal(t, 5, res.Pages)
+	require.Equal(t, 5, f.sb.Stats().MemberRequests, "every page is fetched again")
+}

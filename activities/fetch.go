@@ -25,9 +25,24 @@ func (a *Activities) FetchMembers(ctx context.Context, run RunRef) (FetchResult,
 		if err := activity.GetHeartbeatDetails(ctx, &p); err != nil {
 			return FetchResult{}, fmt.Errorf("read fetch heartbeat: %w", err)
 		}
-		activity.GetLogger(ctx).Info("Resuming member fetch", "org", run.Org, "pages", p.Pages, "received", p.Received)
-	} else if err := a.Store.ResetStaging(ctx, run.RunID); err != nil {
-		return FetchResult{}, fmt.Errorf("reset staging: %w", err)
+		rows, err := a.Store.StagedRows(ctx, run.RunID)
+		if err != nil {
+			return FetchResult{}, err
+		}
+		if rows < p.NextSeq {
+			// Rows the heartbeat counts on are gone (a restored database, a
+			// pruned run): resuming would apply a roster with holes, and the
+			// people in them would be marked removed. Start over.
+			activity.GetLogger(ctx).Warn("Staged rows are missing; fetching from the start", "org", run.Org, "staged", rows, "expected", p.NextSeq)
+			p = FetchProgress{}
+		} else {
+			activity.GetLogger(ctx).Info("Resuming member fetch", "org", run.Org, "pages", p.Pages, "received", p.Received)
+		}
+	}
+	if p.NextSeq == 0 {
+		if err := a.Store.ResetStaging(ctx, run.RunID); err != nil {
+			return FetchResult{}, fmt.Errorf("reset staging: %w", err)
+		}
 	}
 	if !p.Done {
 		if err := a.fetchFrom(ctx, run, &p); err != nil {
@@ -86,6 +101,9 @@ func (a *Activities) fetchFrom(ctx context.Context, run RunRef, p *FetchProgress
 		if len(batch) >= stageBatch || pending.Done {
 			return flush()
 		}
+		// Between COPYs, still tell the server this attempt is alive (with
+		// the progress already staged, where a retry may resume).
+		activity.RecordHeartbeat(ctx, *p)
 		return ctx.Err()
 	})
 	if err != nil {

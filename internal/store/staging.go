@@ -149,6 +149,16 @@ func (s *Store) StagedCount(ctx context.Context, runID string) (int, error) {
 	return n, nil
 }
 
+// StagedRows counts the run's staged rows, copies included: a resumed fetch
+// compares it with the rows its heartbeat says were staged.
+func (s *Store) StagedRows(ctx context.Context, runID string) (int64, error) {
+	var n int64
+	if err := s.db.GetContext(ctx, &n, "SELECT count(*) FROM staging_members WHERE run_id = $1", runID); err != nil {
+		return 0, fmt.Errorf("count staged rows of run %s: %w", runID, err)
+	}
+	return n, nil
+}
+
 // lastCopySQL selects the winning (highest seq) staged copy of each member of
 // run $1. ctid breaks ties between copies staged twice with the same seq (a
 // retried page), which are the same data.
