@@ -2,6 +2,7 @@ package activities
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"go.temporal.io/sdk/activity"
@@ -30,7 +31,13 @@ func (a *Activities) ApplyRoster(ctx context.Context, run RunRef) (ApplyResult, 
 
 // FinishRun records the run's outcome and drops its staging and session.
 func (a *Activities) FinishRun(ctx context.Context, in FinishInput) error {
-	if err := a.Store.FinishRun(ctx, in.RunID, in.Outcome, in.Counts, in.Error); err != nil {
+	err := a.Store.FinishRun(ctx, in.RunID, in.Outcome, in.Counts, in.Error)
+	if errors.Is(err, store.ErrNotFound) {
+		// The run was never recorded (its org does not exist): nothing to
+		// finish, and retrying cannot change that.
+		return nil
+	}
+	if err != nil {
 		return fmt.Errorf("finish run: %w", err)
 	}
 	return nil

@@ -19,7 +19,7 @@ func requireManager(ctx context.Context, st *store.Store, orgID, as string) (str
 		if level == "" {
 			level = "no access"
 		}
-		return level, refusedErr("%s has access level %q in org %s; this needs technical_owner or owner", as, level, orgID)
+		return level, refusedErr("%s has access level %q in org %s; this needs technical_owner or owner (an owner can grant it with `starter user set --org %s --email %s --level technical_owner --as OWNER`)", as, level, orgID, orgID, as)
 	}
 	return level, nil
 }

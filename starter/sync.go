@@ -37,7 +37,7 @@ func syncCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		id     = fs.String("org", "", "org id")
 		as     = fs.String("as", "", "your email (technical_owner or owner of the org)")
 		wait   = fs.Bool("wait", false, "follow the sync to its end, with progress on stderr")
-		asJSON = fs.Bool("json", false, "print the result as JSON on stdout")
+		asJSON = fs.Bool("json", false, "print the result as JSON on stdout (implies --wait: the JSON is the outcome)")
 	)
 	if err := parse(fs, args); err != nil {
 		return err
@@ -45,11 +45,26 @@ func syncCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := required("org", *id, "as", *as); err != nil {
 		return err
 	}
+	*wait = *wait || *asJSON
 	e, err := newEnv()
 	if err != nil {
 		return err
 	}
 	defer e.Close()
+	// Checked here too, not only in the workflow: a start that joins a
+	// running sync never reaches the workflow's gate, and would otherwise
+	// hand its result to anyone.
+	st, _, err := e.existingOrg(ctx, *id)
+	if err != nil {
+		return err
+	}
+	who := normEmail(*as)
+	if _, err := requireManager(ctx, st, *id, who); err != nil {
+		if *asJSON {
+			_ = writeJSON(stdout, syncJSON{WorkflowID: workflows.WorkflowID(*id), Outcome: store.OutcomeRefused, Error: err.Error()})
+		}
+		return err
+	}
 	c, err := e.Temporal(ctx)
 	if err != nil {
 		return err
@@ -68,10 +83,6 @@ func syncCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	out := syncJSON{WorkflowID: run.GetID(), RunID: run.GetRunID()}
 	if !*wait {
-		out.Outcome = "started"
-		if *asJSON {
-			return writeJSON(stdout, out)
-		}
 		fmt.Fprintf(stdout, "sync started (or joined): workflow %s run %s\n%s\n", out.WorkflowID, out.RunID, config.RunURL(e.cfg.WebURL, e.cfg.Namespace, out.WorkflowID, out.RunID))
 		return nil
 	}

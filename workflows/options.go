@@ -12,6 +12,11 @@ import (
 // credentials, refused access, a bad head) stop at once whatever the policy.
 const justworksBudget = 12 * time.Hour
 
+// fetchHeartbeat is how long a fetch may go without a heartbeat before the
+// server retries it elsewhere. The fetch heartbeats after every page; one
+// page may wait through several Retry-Afters inside the client.
+const fetchHeartbeat = 5 * time.Minute
+
 func localOptions(summary string, startToClose time.Duration) workflow.ActivityOptions {
 	return workflow.ActivityOptions{
 		Summary:             summary,

@@ -25,7 +25,8 @@ var a *activities.Activities
 // hold. Started under any other ID (Temporal Web's start form suggests a
 // random one), it starts or joins the fixed-ID sync instead, as DailySync does.
 func SyncRoster(ctx workflow.Context, in SyncInput) (SyncSummary, error) {
-	if id := workflow.GetInfo(ctx).WorkflowExecution.ID; strings.TrimSpace(in.Org) != "" && id != WorkflowID(strings.TrimSpace(in.Org)) {
+	in.Org, in.RequestedBy = strings.TrimSpace(in.Org), strings.TrimSpace(in.RequestedBy)
+	if id := workflow.GetInfo(ctx).WorkflowExecution.ID; in.Org != "" && id != WorkflowID(in.Org) {
 		return startOrJoin(ctx, in)
 	}
 	s, err := newSync(ctx, in)
@@ -45,8 +46,6 @@ type syncState struct {
 }
 
 func newSync(ctx workflow.Context, in SyncInput) (*syncState, error) {
-	in.Org = strings.TrimSpace(in.Org)
-	in.RequestedBy = strings.TrimSpace(in.RequestedBy)
 	if in.Org == "" || in.RequestedBy == "" {
 		return nil, temporal.NewNonRetryableApplicationError(
 			`input must name the org and who asks, e.g. {"org": "acme", "requested_by": "you@acme.example"}`, "BadInput", nil)
@@ -95,12 +94,18 @@ func (s *syncState) run() (SyncSummary, error) {
 	}
 
 	s.step(activities.StepFetch, "Fetching every member from Justworks into staging")
-	actx = workflow.WithActivityOptions(ctx, justworksOptions(fmt.Sprintf("Fetch all members of %s into staging", org), 3*time.Hour, 2*time.Minute))
+	actx = workflow.WithActivityOptions(ctx, justworksOptions(fmt.Sprintf("Fetch all members of %s into staging", org), 3*time.Hour, fetchHeartbeat))
 	var fetched activities.FetchResult
 	if err := workflow.ExecuteActivity(actx, a.FetchMembers, s.ref).Get(ctx, &fetched); err != nil {
 		return s.end(store.OutcomeFailed, store.Counts{}, err, true, "")
 	}
 	s.progress.Pages, s.progress.Staged = fetched.Pages, fetched.Staged
+	if workflow.GetVersion(ctx, changeEmptyRosterRefused, workflow.DefaultVersion, 1) >= 1 && fetched.Staged == 0 {
+		// Without anyone there is no head to find; say what happened instead
+		// of "head not found", and apply nothing.
+		return s.end(store.OutcomeRefused, store.Counts{}, nil, true,
+			"Justworks returned an empty roster; nothing was applied — check that the Justworks user can see the company's members")
+	}
 
 	s.step(activities.StepResolve, fmt.Sprintf("Resolving the reporting tree of %d people from %q", fetched.Staged, s.auth.HeadName))
 	actx = workflow.WithActivityOptions(ctx, localOptions(fmt.Sprintf("Resolve the org tree of %s from %q", org, s.auth.HeadName), 10*time.Minute))
@@ -111,9 +116,12 @@ func (s *syncState) run() (SyncSummary, error) {
 	}
 
 	s.step(activities.StepApply, fmt.Sprintf("Applying %d people to the org chart", tree.People))
-	actx = workflow.WithActivityOptions(ctx, localOptions(fmt.Sprintf("Apply the roster of %s to the org chart", org), 15*time.Minute))
+	// Apply is the commit point: once it starts, a cancellation waits for it,
+	// so the run records what the database really holds.
+	applyCtx, _ := workflow.NewDisconnectedContext(ctx)
+	actx = workflow.WithActivityOptions(applyCtx, localOptions(fmt.Sprintf("Apply the roster of %s to the org chart", org), 15*time.Minute))
 	var applied activities.ApplyResult
-	if err := workflow.ExecuteActivity(actx, a.ApplyRoster, s.ref).Get(ctx, &applied); err != nil {
+	if err := workflow.ExecuteActivity(actx, a.ApplyRoster, s.ref).Get(applyCtx, &applied); err != nil {
 		return s.end(store.OutcomeFailed, store.Counts{}, err, true, "")
 	}
 	s.progress.Counts = applied.Counts
@@ -148,6 +156,9 @@ func (s *syncState) end(outcome string, counts store.Counts, cause error, notify
 	workflow.GetMetricsHandler(ctx).WithTags(map[string]string{"org": s.in.Org, "outcome": outcome}).
 		Timer("rostersync_sync_duration").Record(workflow.Now(ctx).Sub(s.started))
 	s.step(activities.StepDone, fmt.Sprintf("Finished: %s", strings.ReplaceAll(outcome, "_", " ")))
+	if temporal.IsCanceledError(cause) {
+		return SyncSummary{}, cause // the run ends Canceled, as asked
+	}
 	if cause != nil {
 		// One clear message for Temporal Web and the starter, with the
 		// activity's error type kept so callers can still tell a refusal.
@@ -181,6 +192,9 @@ func failureMessage(err error) string {
 	var ae *temporal.ApplicationError
 	if errors.As(err, &ae) {
 		return ae.Message()
+	}
+	if temporal.IsCanceledError(err) {
+		return "the sync was cancelled before it finished; nothing more was applied"
 	}
 	var te *temporal.TimeoutError
 	if errors.As(err, &te) {

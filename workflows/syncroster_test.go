@@ -3,6 +3,7 @@ package workflows
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -206,4 +207,40 @@ func TestBadInputIsRefused(t *testing.T) {
 	var ae *temporal.ApplicationError
 	require.True(t, errors.As(env.GetWorkflowError(), &ae))
 	require.Equal(t, "BadInput", ae.Type())
+}
+
+func (s *syncSuite) TestEmptyRosterIsRefusedWithoutResolve() {
+	s.happyUntil(activities.StepFetch)
+	s.env.OnActivity(a.FetchMembers, mock.Anything, mock.Anything).Return(activities.FetchResult{Pages: 1}, nil).Once()
+	s.env.OnActivity(a.SendSyncSummary, mock.Anything, mock.MatchedBy(func(n activities.NotifyInput) bool {
+		return n.Outcome == store.OutcomeRefused && strings.Contains(n.Reason, "empty roster")
+	})).Return(activities.NotifyResult{Sent: 1}, nil).Once()
+	s.env.OnActivity(a.FinishRun, mock.Anything, mock.Anything).Return(nil).Once()
+	s.env.ExecuteWorkflow(SyncRoster, in)
+	s.NoError(s.env.GetWorkflowError())
+	var sum SyncSummary
+	s.NoError(s.env.GetWorkflowResult(&sum))
+	s.Equal(store.OutcomeRefused, sum.Outcome)
+}
+
+// A cancellation that arrives while the roster is being applied waits for
+// the apply, so the run records (and emails) what the database holds.
+func (s *syncSuite) TestCancelDuringApplyRecordsTheApply() {
+	s.happyUntil(activities.StepApply)
+	s.env.OnActivity(a.ApplyRoster, mock.Anything, mock.Anything).After(time.Minute).
+		Return(activities.ApplyResult{Outcome: store.OutcomeApplied, Counts: okCounts}, nil).Once()
+	s.expectEnd(store.OutcomeApplied, true)
+	s.env.RegisterDelayedCallback(s.env.CancelWorkflow, 30*time.Second)
+	s.env.ExecuteWorkflow(SyncRoster, in)
+	s.NoError(s.env.GetWorkflowError())
+}
+
+// A cancellation before the apply ends the run Canceled, recorded as failed.
+func (s *syncSuite) TestCancelDuringFetchEndsCanceled() {
+	s.happyUntil(activities.StepFetch)
+	s.env.OnActivity(a.FetchMembers, mock.Anything, mock.Anything).After(time.Hour).Return(okFetch, nil).Maybe()
+	s.expectEnd(store.OutcomeFailed, true)
+	s.env.RegisterDelayedCallback(s.env.CancelWorkflow, time.Minute)
+	s.env.ExecuteWorkflow(SyncRoster, in)
+	s.True(temporal.IsCanceledError(s.env.GetWorkflowError()), "%v", s.env.GetWorkflowError())
 }

@@ -4,6 +4,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -65,4 +66,14 @@ func TestStarterRefusesBadInput(t *testing.T) {
 		require.NotContains(t, out, strings.TrimSpace(pw), "status shows the password")
 		require.NotContains(t, out, strings.TrimSpace(totp), "status shows the TOTP secret")
 	}
+}
+
+// A sync of an org that does not exist fails at once with what to do.
+func TestSyncOfUnknownOrgFailsFast(t *testing.T) {
+	s := newStack(t, sandbox.Config{People: 5})
+	start := time.Now()
+	out, errOut, code := s.run("sync", "--org", "no-such-org", "--as", tech, "--wait", "--json")
+	require.Equal(t, 2, code, "stdout %s stderr %s", out, errOut)
+	require.Contains(t, errOut, "starter org set")
+	require.Less(t, time.Since(start), 30*time.Second)
 }

@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"encoding/json"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -290,13 +291,23 @@ func TestDailyScheduleSpecAndPause(t *testing.T) {
 func TestSecondStartJoinsRunningSync(t *testing.T) {
 	s := newStack(t, sandbox.Config{People: 30, Faults: sandbox.Faults{Latency: time.Second}})
 	s.setupOrg()
-	first := s.mustRun("sync", "--org", s.org, "--as", tech, "--json")
-	second := s.mustRun("sync", "--org", s.org, "--as", owner, "--json")
-	var a, b syncOut
-	require.NoError(t, json.Unmarshal([]byte(first), &a))
-	require.NoError(t, json.Unmarshal([]byte(second), &b))
-	require.Equal(t, a.RunID, b.RunID, "the second start must join the running sync")
+	runOf := func(out string) string {
+		m := regexp.MustCompile(`run (\S+)`).FindStringSubmatch(out)
+		require.Len(t, m, 2, out)
+		return m[1]
+	}
+	first := runOf(s.mustRun("sync", "--org", s.org, "--as", tech))
+	second := runOf(s.mustRun("sync", "--org", s.org, "--as", owner))
+	require.Equal(t, first, second, "the second start must join the running sync")
 	r := s.sync(tech) // waits for the one run (joined again) to finish
-	require.Equal(t, a.RunID, r.RunID)
+	require.Equal(t, first, r.RunID)
 	require.Equal(t, "applied", r.Outcome)
+
+	// Joining hands out a sync's result, so it is gated like starting one.
+	out, errOut, code := s.run("sync", "--org", s.org, "--as", admin, "--wait", "--json")
+	require.Equal(t, 3, code, errOut)
+	var refused syncOut
+	require.NoError(t, json.Unmarshal([]byte(out), &refused))
+	require.Equal(t, "refused", refused.Outcome)
+	require.Zero(t, refused.Unchanged)
 }
