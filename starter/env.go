@@ -24,6 +24,7 @@ type env struct {
 	store *store.Store
 	tc    client.Client
 	dc    converter.DataConverter
+	fc    converter.FailureConverter
 }
 
 func newEnv() (*env, error) {
@@ -69,7 +70,7 @@ func (e *env) Temporal(ctx context.Context) (client.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	e.tc, e.dc = c, codec.DataConverter(keys)
+	e.tc, e.dc, e.fc = c, codec.DataConverter(keys), codec.FailureConverter(keys)
 	return c, nil
 }
 

@@ -92,6 +92,12 @@ func orgSet(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 
+	// The stored password and setup key go only where they were entered for:
+	// pointing an org at another Justworks URL or user needs them again.
+	if !isNew && ((*jwURL != "" && strings.TrimRight(*jwURL, "/") != org.JustworksURL) || (*username != "" && strings.TrimSpace(*username) != org.Username)) &&
+		(*passwordFile == "" && *passwordEnv == "" || *totpFile == "") {
+		return usageErr("changing the Justworks URL or username needs the password (--password-file or --password-env) and --totp-secret-file again")
+	}
 	credsChanged := false
 	set := func(dst *string, v string) {
 		if v = strings.TrimSpace(v); v != "" {
@@ -184,7 +190,9 @@ func orgSet(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return fmt.Errorf("org saved, but the daily schedule was not updated: %w", err)
 	}
-	what, err := schedule.Ensure(ctx, c, org, e.cfg.TaskQueue)
+	// A schedule paused in Temporal Web stays paused unless this command
+	// sets the daily time again.
+	what, err := schedule.Ensure(ctx, c, org, e.cfg.TaskQueue, *daily != "")
 	if err != nil {
 		return fmt.Errorf("org saved, but the daily schedule was not updated: %w", err)
 	}

@@ -88,7 +88,7 @@ func syncCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 
 	fmt.Fprintf(stderr, "sync %s run %s\n", out.WorkflowID, out.RunID)
-	stopProgress := followProgress(ctx, c, e.dc, out.WorkflowID, out.RunID, stderr)
+	stopProgress := followProgress(ctx, c, e.dc, e.fc, out.WorkflowID, out.RunID, stderr)
 	var sum workflows.SyncSummary
 	err = run.Get(ctx, &sum)
 	stopProgress()
@@ -123,7 +123,7 @@ func syncCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 // followProgress prints the progress query's answer on stderr whenever it
 // changes, until stopped. During the fetch it adds the fetch activity's last
 // heartbeat (pages and members so far), which only the server knows.
-func followProgress(ctx context.Context, c client.Client, dc converter.DataConverter, wfID, runID string, w io.Writer) func() {
+func followProgress(ctx context.Context, c client.Client, dc converter.DataConverter, fc converter.FailureConverter, wfID, runID string, w io.Writer) func() {
 	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() {
@@ -140,7 +140,7 @@ func followProgress(ctx context.Context, c client.Client, dc converter.DataConve
 						line += fmt.Sprintf(" %d people staged", p.Staged)
 					}
 					if p.Step == activities.StepFetch {
-						line += fetchHeartbeat(ctx, c, dc, wfID, runID)
+						line += fetchHeartbeat(ctx, c, dc, fc, wfID, runID)
 					}
 					if line != last {
 						fmt.Fprintln(w, line)
@@ -190,7 +190,7 @@ func failureMessage(err error) string {
 }
 
 // fetchHeartbeat describes the running fetch from its last heartbeat.
-func fetchHeartbeat(ctx context.Context, c client.Client, dc converter.DataConverter, wfID, runID string) string {
+func fetchHeartbeat(ctx context.Context, c client.Client, dc converter.DataConverter, fc converter.FailureConverter, wfID, runID string) string {
 	d, err := c.DescribeWorkflowExecution(ctx, wfID, runID)
 	if err != nil {
 		return ""
@@ -204,8 +204,9 @@ func fetchHeartbeat(ctx context.Context, c client.Client, dc converter.DataConve
 		if pa.GetHeartbeatDetails() != nil && dc.FromPayloads(pa.GetHeartbeatDetails(), &fp) == nil {
 			s = fmt.Sprintf(" page %d, %d members so far", fp.Pages, fp.Received)
 		}
-		if pa.GetAttempt() > 1 {
-			s += fmt.Sprintf(" (attempt %d: %s)", pa.GetAttempt(), pa.GetLastFailure().GetMessage())
+		if pa.GetAttempt() > 1 && pa.GetLastFailure() != nil {
+			// Failure messages are encrypted in history too: decode them.
+			s += fmt.Sprintf(" (attempt %d: %s)", pa.GetAttempt(), failureMessage(fc.FailureToError(pa.GetLastFailure())))
 		}
 		return s
 	}

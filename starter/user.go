@@ -60,6 +60,21 @@ func userSet(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if mine != store.LevelOwner && *level == store.LevelOwner {
 		return refusedErr("only an owner of %s can grant owner access", *id)
 	}
+	if current == store.LevelOwner && *level != store.LevelOwner {
+		users, err := st.Users(ctx, *id)
+		if err != nil {
+			return err
+		}
+		owners := 0
+		for _, u := range users {
+			if u.Level == store.LevelOwner {
+				owners++
+			}
+		}
+		if owners <= 1 {
+			return refusedErr("%s is the last owner of %s; make someone else owner first", target, *id)
+		}
+	}
 	if err := st.SetUser(ctx, *id, target, *level); err != nil {
 		return err
 	}

@@ -67,6 +67,8 @@ func run(ctx context.Context, cfg config.Config, log *zap.Logger) error {
 		return fmt.Errorf("migrate database: %w", err)
 	}
 
+	go pruneStaging(ctx, st, log)
+
 	metrics, err := newMetrics(cfg.MetricsAddr, log)
 	if err != nil {
 		return err

@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -40,6 +41,8 @@ type Config struct {
 	JustworksRateLimit float64
 	// MailTimeout bounds one SMTP conversation.
 	MailTimeout time.Duration
+
+	invalid []string // values that did not parse, reported by ValidateWorker
 }
 
 // FromEnv reads the process environment.
@@ -69,14 +72,18 @@ func Load(getenv func(string) string) Config {
 	}
 	c.CodecOrigins = splitList(get("ROSTERSYNC_CODEC_ORIGINS", c.WebURL+","+strings.Replace(c.WebURL, "localhost", "127.0.0.1", 1)+","+strings.Replace(c.WebURL, "127.0.0.1", "localhost", 1)))
 	if v := get("ROSTERSYNC_JUSTWORKS_RATE_LIMIT", ""); v != "" {
-		_, _ = fmt.Sscan(v, &c.JustworksRateLimit)
+		if f, err := strconv.ParseFloat(v, 64); err == nil {
+			c.JustworksRateLimit = f
+		} else {
+			c.invalid = append(c.invalid, fmt.Sprintf("ROSTERSYNC_JUSTWORKS_RATE_LIMIT %q is not a number (requests per second)", v))
+		}
 	}
 	return c
 }
 
 // ValidateWorker checks what a worker needs before it connects to anything.
 func (c Config) ValidateWorker() error {
-	var problems []string
+	problems := append([]string(nil), c.invalid...)
 	if c.SecretKey == "" {
 		problems = append(problems, "ROSTERSYNC_SECRET_KEY is not set (standard base64 of 32 random bytes, e.g. `head -c32 /dev/urandom | base64`)")
 	}

@@ -17,17 +17,17 @@ import (
 	"github.com/rostersync/rostersync/internal/store"
 )
 
-// benchSizes are the org sizes BenchmarkSync runs: ROSTERSYNC_BENCH_PEOPLE
+// benchSizes are the org sizes BenchmarkSync runs: ROSTERSYNC_BENCH_SYNC_PEOPLE
 // (comma-separated), default 10,000 and 100,000.
 func benchSizes(b *testing.B) []int {
-	spec := os.Getenv("ROSTERSYNC_BENCH_PEOPLE")
+	spec := os.Getenv("ROSTERSYNC_BENCH_SYNC_PEOPLE")
 	if spec == "" {
 		spec = "10000,100000"
 	}
 	var out []int
 	for _, f := range strings.Split(spec, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(f))
-		require.NoError(b, err, "ROSTERSYNC_BENCH_PEOPLE")
+		require.NoError(b, err, "ROSTERSYNC_BENCH_SYNC_PEOPLE")
 		out = append(out, n)
 	}
 	return out

@@ -77,3 +77,19 @@ func TestSyncOfUnknownOrgFailsFast(t *testing.T) {
 	require.Contains(t, errOut, "starter org set")
 	require.Less(t, time.Since(start), 30*time.Second)
 }
+
+// The stored password goes only where it was entered for, and an org keeps
+// at least one owner.
+func TestStarterGuardsCredentialsAndOwners(t *testing.T) {
+	s := newStack(t, sandbox.Config{People: 5})
+	s.setupOrg()
+	_, errOut, code := s.run("org", "set", "--org", s.org, "--justworks-url", "http://evil.example", "--as", tech)
+	require.Equal(t, 2, code, errOut)
+	require.Contains(t, errOut, "needs the password")
+	out := s.mustRun("status", "--org", s.org)
+	require.Contains(t, out, s.jwURL)
+
+	_, errOut, code = s.run("user", "set", "--org", s.org, "--email", owner, "--level", "member", "--as", owner)
+	require.Equal(t, 3, code, errOut)
+	require.Contains(t, errOut, "last owner")
+}

@@ -285,6 +285,19 @@ func TestDailyScheduleSpecAndPause(t *testing.T) {
 	d, err = h.Describe(ctx)
 	require.NoError(t, err)
 	require.True(t, d.Schedule.State.Paused)
+
+	// Setting the daily time again resumes it; other changes leave a pause
+	// made in Temporal Web alone.
+	s.mustRun("org", "set", "--org", s.org, "--daily", "05:45", "--as", owner)
+	d, err = h.Describe(ctx)
+	require.NoError(t, err)
+	require.False(t, d.Schedule.State.Paused)
+	require.Equal(t, 5, d.Schedule.Spec.Calendars[0].Hour[0].Start)
+	require.NoError(t, h.Pause(ctx, clientPause()))
+	s.mustRun("org", "set", "--org", s.org, "--notify", "ops@acme.example", "--as", owner)
+	d, err = h.Describe(ctx)
+	require.NoError(t, err)
+	require.True(t, d.Schedule.State.Paused)
 }
 
 // A second start while a sync runs joins it instead of starting another.

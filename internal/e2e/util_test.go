@@ -11,3 +11,7 @@ func writeFile(path, content string) error { return os.WriteFile(path, []byte(co
 func clientTrigger() client.ScheduleTriggerOptions { return client.ScheduleTriggerOptions{} }
 
 var osReadFile = os.ReadFile
+
+func clientPause() client.SchedulePauseOptions {
+	return client.SchedulePauseOptions{Note: "paused by an operator in Temporal Web"}
+}

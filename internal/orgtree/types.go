@@ -1,6 +1,10 @@
 package orgtree
 
-import "fmt"
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
 
 // Person is the part of a member the tree needs.
 type Person struct {
@@ -40,7 +44,15 @@ type HeadNotFoundError struct {
 }
 
 func (e *HeadNotFoundError) Error() string {
-	return fmt.Sprintf("no active member is named %q (closest: %v); fix the head name with `starter org set --head`", e.Name, e.Closest)
+	closest := "none"
+	if len(e.Closest) > 0 {
+		quoted := make([]string, len(e.Closest))
+		for i, n := range e.Closest {
+			quoted[i] = strconv.Quote(n)
+		}
+		closest = strings.Join(quoted, ", ")
+	}
+	return fmt.Sprintf("no active member is named %q (closest: %s); fix the head name with `starter org set --head`", e.Name, closest)
 }
 
 // AmbiguousHeadError: several active members match the configured head name.

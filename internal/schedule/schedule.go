@@ -63,9 +63,10 @@ func action(org store.Org, taskQueue string) *client.ScheduleWorkflowAction {
 }
 
 // Ensure makes the org's schedule match its config: daily on → created or
-// updated (and unpaused); daily off → paused, if it exists. It returns a short
-// description of what it did.
-func Ensure(ctx context.Context, c client.Client, org store.Org, taskQueue string) (string, error) {
+// updated (and unpaused when resume is set: the daily time was given again);
+// daily off → paused, if it exists. It returns a short description of what
+// it did.
+func Ensure(ctx context.Context, c client.Client, org store.Org, taskQueue string, resume bool) (string, error) {
 	id := workflows.ScheduleID(org.ID)
 	h := c.ScheduleClient().GetHandle(ctx, id)
 	if !org.Daily {
@@ -109,8 +110,10 @@ func Ensure(ctx context.Context, c client.Client, org store.Org, taskQueue strin
 		if s.State == nil {
 			s.State = &client.ScheduleState{}
 		}
-		s.State.Paused = false
-		s.State.Note = "updated by " + org.ScheduleAs
+		if resume {
+			s.State.Paused = false
+			s.State.Note = "updated by " + org.ScheduleAs
+		}
 		return &client.ScheduleUpdate{Schedule: &s}, nil
 	}})
 	if err != nil {

@@ -73,7 +73,7 @@ var applySetupSQL = []setupStep{
 			WHEN p.id IS NULL THEN 'hire'
 			WHEN r.id IS NULL THEN 'removed'
 			WHEN p.status IN ('terminated', 'removed') AND r.status <> 'terminated' THEN 'rehire'
-			WHEN p.status <> 'terminated' AND r.status = 'terminated' THEN 'termination'
+			WHEN p.status NOT IN ('terminated', 'removed') AND r.status = 'terminated' THEN 'termination'
 			WHEN (` + prefixed("p", trackedColumns) + `) IS DISTINCT FROM (` + prefixed("r", trackedColumns) + `) THEN 'update'
 			ELSE 'unchanged'
 		END,

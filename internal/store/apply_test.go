@@ -9,6 +9,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/rostersync/rostersync/internal/justworks"
 )
 
@@ -368,4 +370,23 @@ func TestProblemsAndHead(t *testing.T) {
 			t.Errorf("unknown manager stored as %v", *p.ManagerID)
 		}
 	}
+}
+
+// Someone stored as removed (absent from an earlier roster) who comes back
+// as terminated did not leave in this sync: that is an update, not a new
+// termination; coming back active is a rehire.
+func TestApplyRemovedComesBack(t *testing.T) {
+	s := newStore(t)
+	createOrg(t, s, "acme")
+	people := roster(20)
+	require.Equal(t, OutcomeApplied, syncRoster(t, s, "acme", "r1", people, 0.5).Outcome)
+	res := syncRoster(t, s, "acme", "r2", people[:18], 0.5) // mem 18 and 19 vanish
+	require.Equal(t, 2, res.Counts.Removed)
+
+	back := append([]justworks.Member(nil), people...)
+	back[18] = member(people[18].ID, people[18].GivenName, people[18].FamilyName, managedBy(*people[18].ManagerID), withStatus(justworks.StatusTerminated))
+	res = syncRoster(t, s, "acme", "r3", back, 0.5)
+	require.Equal(t, 0, res.Counts.Terminations, "%+v", res.Counts)
+	require.Equal(t, 1, res.Counts.Rehires, "%+v", res.Counts)
+	require.Equal(t, 1, res.Counts.Updates, "%+v", res.Counts)
 }
