@@ -11,11 +11,13 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/api/enums/v1"
 	historypb "go.temporal.io/api/history/v1"
+	"go.temporal.io/sdk/client"
 	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/rostersync/rostersync/internal/justworks"
 	"github.com/rostersync/rostersync/internal/sandbox"
 	"github.com/rostersync/rostersync/internal/testenv"
+	"github.com/rostersync/rostersync/workflows"
 )
 
 // ReplayCodecKeys is the fixed, test-only codec keyring the recorded histories
@@ -48,9 +50,14 @@ func TestRecordHistories(t *testing.T) {
 	require.Equal(t, "applied", r.Outcome)
 	s.saveHistory(dir, "resync.json", r.WorkflowID, r.RunID)
 
-	r = s.sync(admin)
-	require.Equal(t, "refused", r.Outcome)
-	s.saveHistory(dir, "access_refused.json", r.WorkflowID, r.RunID)
+	// Refused by the workflow's own gate (the starter would refuse before
+	// starting anything): started as Temporal Web or a schedule would.
+	ctx := context.Background()
+	run, err := s.tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "sync-roster:" + s.org, TaskQueue: s.getenv("ROSTERSYNC_TASK_QUEUE")},
+		workflows.SyncRoster, workflows.SyncInput{Org: s.org, RequestedBy: admin})
+	require.NoError(t, err)
+	require.ErrorContains(t, run.Get(ctx, nil), "technical_owner")
+	s.saveHistory(dir, "access_refused.json", run.GetID(), run.GetRunID())
 
 	// An outage during the sync: activities fail, retry, and the sync ends by itself.
 	s.sandbox.SetFaults(sandbox.Faults{UnavailableFrom: 0, UnavailableFor: 8 * time.Second})
@@ -60,7 +67,6 @@ func TestRecordHistories(t *testing.T) {
 	s.sandbox.SetFaults(sandbox.Faults{})
 
 	// A scheduled run: DailySync starting the org's sync as a child.
-	ctx := context.Background()
 	h := s.tc.ScheduleClient().GetHandle(ctx, "sync-roster-daily:"+s.org)
 	require.NoError(t, h.Trigger(ctx, clientTrigger()))
 	var parentID, parentRun string
