@@ -126,7 +126,7 @@ func (s *syncState) run() (SyncSummary, error) {
 	}
 	s.progress.Counts = applied.Counts
 	summary, _ := s.end(applied.Outcome, applied.Counts, nil, true, applied.Reason)
-	summary.People, summary.HeadID, summary.Reason = tree.People, tree.HeadID, applied.Reason
+	summary.People, summary.HeadID = tree.People, tree.HeadID
 	return summary, nil
 }
 
@@ -171,7 +171,7 @@ func (s *syncState) end(outcome string, counts store.Counts, cause error, notify
 	if outcome == store.OutcomeRefused {
 		s.progress.Counts = counts
 	}
-	return SyncSummary{Org: s.in.Org, Outcome: outcome, Counts: counts}, nil
+	return SyncSummary{Org: s.in.Org, Outcome: outcome, Counts: counts, Reason: reason}, nil
 }
 
 // errorType is the ApplicationError type behind an activity failure.

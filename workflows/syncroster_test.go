@@ -221,6 +221,7 @@ func (s *syncSuite) TestEmptyRosterIsRefusedWithoutResolve() {
 	var sum SyncSummary
 	s.NoError(s.env.GetWorkflowResult(&sum))
 	s.Equal(store.OutcomeRefused, sum.Outcome)
+	s.Contains(sum.Reason, "empty roster", "the starter prints the reason from the summary")
 }
 
 // A cancellation that arrives while the roster is being applied waits for
