@@ -124,7 +124,6 @@ func (s *syncState) run() (SyncSummary, error) {
 	if err := workflow.ExecuteActivity(actx, a.ApplyRoster, s.ref).Get(applyCtx, &applied); err != nil {
 		return s.end(store.OutcomeFailed, store.Counts{}, err, true, "")
 	}
-	s.progress.Counts = applied.Counts
 	summary, _ := s.end(applied.Outcome, applied.Counts, nil, true, applied.Reason)
 	summary.People, summary.HeadID = tree.People, tree.HeadID
 	return summary, nil
@@ -138,7 +137,7 @@ func (s *syncState) end(outcome string, counts store.Counts, cause error, notify
 	if cause != nil {
 		reason = failureMessage(cause)
 	}
-	s.progress.Outcome = outcome
+	s.progress.Outcome, s.progress.Counts = outcome, counts
 	if notify {
 		s.step(activities.StepNotify, "Emailing the summary")
 		actx := workflow.WithActivityOptions(ctx, notifyOptions(fmt.Sprintf("Email the %s summary of %s", strings.ReplaceAll(outcome, "_", " "), s.in.Org)))
@@ -167,9 +166,6 @@ func (s *syncState) end(outcome string, counts store.Counts, cause error, notify
 			typ = "SyncFailed"
 		}
 		return SyncSummary{}, temporal.NewNonRetryableApplicationError(reason, typ, nil)
-	}
-	if outcome == store.OutcomeRefused {
-		s.progress.Counts = counts
 	}
 	return SyncSummary{Org: s.in.Org, Outcome: outcome, Counts: counts, Reason: reason}, nil
 }
