@@ -30,7 +30,8 @@ type syncJSON struct {
 
 // syncCmd starts the org's sync, or joins the one already running (the fixed
 // workflow ID with USE_EXISTING), and with --wait follows it to the end. The
-// access gate is inside the workflow, so this path and Temporal Web's are one.
+// workflow gates every start (CLI, Temporal Web, schedule); the starter also
+// checks first, because a join never reaches the workflow's gate.
 func syncCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("sync", stderr)
 	var (

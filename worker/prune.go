@@ -10,10 +10,11 @@ import (
 )
 
 // Staging of runs that never finished (a terminated or reset workflow, a
-// crashed worker) is dropped once no retry can still want it: a sync's
-// Justworks steps give up after 12 hours, so a day is safely past that.
+// crashed worker) is dropped once no retry can still want it: login and fetch
+// each retry for up to 12 hours, so a live sync is at most about a day old
+// when it resolves and applies; two days is safely past that.
 const (
-	pruneAfter = 24 * time.Hour
+	pruneAfter = 48 * time.Hour
 	pruneEvery = time.Hour
 )
 

@@ -19,6 +19,7 @@
 //	(*Store) ResetStaging(ctx, runID string) error
 //	(*Store) StageMembers(ctx, runID string, firstSeq int64, members []justworks.Member) error // one COPY
 //	(*Store) StagedCount(ctx, runID string) (int, error)           // distinct ids
+//	(*Store) StagedRows(ctx, runID string) (int64, error)          // rows, copies included (resume check)
 //	(*Store) StagedPeople(ctx, runID string) ([]orgtree.Person, error) // last copy of each id wins
 //	(*Store) StageTree(ctx, runID, headID string, r orgtree.Result) error
 //	(*Store) ApplyRoster(ctx, ApplyParams) (ApplyResult, error)    // one transaction; idempotent per run
