@@ -3,6 +3,7 @@ package activities
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"go.temporal.io/sdk/activity"
 
@@ -14,6 +15,10 @@ import (
 // stageBatch is how many member rows one COPY carries: big enough that 100,000
 // people cost ~50 round trips, small enough that a retry repeats little.
 const stageBatch = 2000
+
+// waitHeartbeat is how often a wait inside the client heartbeats; well under
+// the fetch's heartbeat timeout (workflows/options.go).
+const waitHeartbeat = 5 * time.Second
 
 // FetchMembers pages through every Justworks member of the org into the run's
 // staging table. It heartbeats its cursor after each COPY, so a retry (a new
@@ -57,7 +62,26 @@ func (a *Activities) FetchMembers(ctx context.Context, run RunRef) (FetchResult,
 }
 
 func (a *Activities) fetchFrom(ctx context.Context, run RunRef, p *FetchProgress) error {
-	c, org, err := a.justworksClient(ctx, run.Org)
+	// The client may wait inside one page (Retry-After, a new TOTP step);
+	// the waits keep heartbeating the staged progress, so the heartbeat
+	// timeout can stay short and a crashed worker's fetch resumes quickly.
+	sleep := func(ctx context.Context, d time.Duration) error {
+		t := time.NewTimer(d)
+		defer t.Stop()
+		tick := time.NewTicker(waitHeartbeat)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-t.C:
+				return nil
+			case <-tick.C:
+				activity.RecordHeartbeat(ctx, *p)
+			}
+		}
+	}
+	c, org, err := a.justworksClient(ctx, run.Org, sleep)
 	if err != nil {
 		return err
 	}
@@ -74,6 +98,7 @@ func (a *Activities) fetchFrom(ctx context.Context, run RunRef, p *FetchProgress
 	}
 
 	batch := make([]justworks.Member, 0, stageBatch)
+	lastBeat := time.Now()
 	pending := *p // progress including rows still in batch
 	flush := func() error {
 		if len(batch) > 0 {
@@ -84,6 +109,7 @@ func (a *Activities) fetchFrom(ctx context.Context, run RunRef, p *FetchProgress
 		}
 		*p = pending
 		activity.RecordHeartbeat(ctx, *p)
+		lastBeat = time.Now()
 		return nil
 	}
 	err = c.ListMembers(ctx, p.Cursor, func(pg justworks.Page) error {
@@ -101,9 +127,15 @@ func (a *Activities) fetchFrom(ctx context.Context, run RunRef, p *FetchProgress
 		if len(batch) >= stageBatch || pending.Done {
 			return flush()
 		}
-		// Between COPYs, still tell the server this attempt is alive (with
-		// the progress already staged, where a retry may resume).
-		activity.RecordHeartbeat(ctx, *p)
+		// Between COPYs, slow pages still tell the server this attempt is
+		// alive (with the progress already staged, where a retry resumes).
+		// Not on every page: the SDK sends the first heartbeat at once and
+		// holds later ones back, so an early empty one would be what a
+		// crashed attempt leaves behind.
+		if time.Since(lastBeat) >= waitHeartbeat {
+			activity.RecordHeartbeat(ctx, *p)
+			lastBeat = time.Now()
+		}
 		return ctx.Err()
 	})
 	if err != nil {

@@ -3,6 +3,7 @@ package activities
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/rostersync/rostersync/internal/justworks"
 	"github.com/rostersync/rostersync/internal/secrets"
@@ -12,7 +13,10 @@ import (
 // justworksClient opens the org's credentials in memory and returns a client
 // for its Justworks account. It refuses when an earlier failure blocked logins:
 // repeating a rejected login is how accounts get locked.
-func (a *Activities) justworksClient(ctx context.Context, orgID string) (*justworks.Client, store.Org, error) {
+//
+// sleep, when not nil, is how the client waits (Retry-After, TOTP steps): the
+// fetch passes one that keeps heartbeating.
+func (a *Activities) justworksClient(ctx context.Context, orgID string, sleep func(context.Context, time.Duration) error) (*justworks.Client, store.Org, error) {
 	org, err := a.Store.GetOrg(ctx, orgID)
 	if err != nil {
 		return nil, org, fmt.Errorf("load org %s: %w", orgID, err)
@@ -36,6 +40,7 @@ func (a *Activities) justworksClient(ctx context.Context, orgID string) (*justwo
 		BaseURL:    org.JustworksURL,
 		HTTPClient: a.JustworksHTTP,
 		RateLimit:  a.JustworksRateLimit,
+		Sleep:      sleep,
 		Logger:     a.Log.With(logOrg(org.ID)),
 	}, justworks.Credentials{Username: org.Username, Password: string(password), TOTPSecret: string(secret)})
 	if err != nil {

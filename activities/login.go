@@ -22,7 +22,7 @@ import (
 // next 30-second step, and fewer logins mean fewer chances to trip lockout.
 // The client logs in afresh when that session has expired.
 func (a *Activities) Login(ctx context.Context, run RunRef) error {
-	c, org, err := a.justworksClient(ctx, run.Org)
+	c, org, err := a.justworksClient(ctx, run.Org, nil)
 	if err != nil {
 		return err
 	}

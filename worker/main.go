@@ -94,11 +94,13 @@ func run(ctx context.Context, cfg config.Config, log *zap.Logger) error {
 	w.RegisterWorkflow(workflows.SyncRoster)
 	w.RegisterWorkflow(workflows.DailySync)
 	w.RegisterActivity(&activities.Activities{
-		Store:              st,
-		Secrets:            sealer,
-		Mail:               mail.Sender{Addr: cfg.SMTPAddr, From: cfg.SMTPFrom, Timeout: cfg.MailTimeout},
-		Log:                log,
-		JustworksHTTP:      &http.Client{Timeout: time.Minute},
+		Store:   st,
+		Secrets: sealer,
+		Mail:    mail.Sender{Addr: cfg.SMTPAddr, From: cfg.SMTPFrom, Timeout: cfg.MailTimeout},
+		Log:     log,
+		// One Justworks request (a page of 100) takes well under a second;
+		// the bound keeps it inside the fetch's 30 s heartbeat timeout.
+		JustworksHTTP:      &http.Client{Timeout: 15 * time.Second},
 		JustworksRateLimit: cfg.JustworksRateLimit,
 		WebURL:             cfg.WebURL,
 		Namespace:          cfg.Namespace,

@@ -13,9 +13,10 @@ import (
 const justworksBudget = 12 * time.Hour
 
 // fetchHeartbeat is how long a fetch may go without a heartbeat before the
-// server retries it elsewhere. The fetch heartbeats after every page; one
-// page may wait through several Retry-Afters inside the client.
-const fetchHeartbeat = 5 * time.Minute
+// server retries it elsewhere (a crashed worker). The fetch heartbeats after
+// every page and every few seconds while the client waits (Retry-After, TOTP
+// step); one request is bounded by the worker's HTTP timeout (worker/main.go).
+const fetchHeartbeat = 30 * time.Second
 
 func localOptions(summary string, startToClose time.Duration) workflow.ActivityOptions {
 	return workflow.ActivityOptions{

@@ -83,6 +83,8 @@ type stack struct {
 	pwFile     string
 	totpFile   string
 	username   string
+	workerBin  string
+	workers    []*exec.Cmd
 }
 
 func randHex(n int) string {
@@ -170,13 +172,16 @@ func (s *stack) getenv(k string) string {
 	return ""
 }
 
-func (s *stack) startWorker(bin string) {
-	logPath := filepath.Join(s.dir, "worker.log")
+// startWorker starts a worker process; it is stopped when the test ends.
+func (s *stack) startWorker(bin string) *exec.Cmd {
+	s.workerBin = bin
+	logPath := filepath.Join(s.dir, fmt.Sprintf("worker-%d.log", len(s.workers)))
 	logf, err := os.Create(logPath)
 	require.NoError(s.t, err)
 	cmd := exec.Command(bin)
 	cmd.Env, cmd.Stdout, cmd.Stderr = s.env, logf, logf
 	require.NoError(s.t, cmd.Start())
+	s.workers = append(s.workers, cmd)
 	s.t.Cleanup(func() {
 		_ = cmd.Process.Signal(os.Interrupt)
 		done := make(chan struct{})
@@ -193,9 +198,10 @@ func (s *stack) startWorker(bin string) {
 			if len(b) > 6000 {
 				b = b[len(b)-6000:]
 			}
-			s.t.Logf("worker log (tail):\n%s", b)
+			s.t.Logf("worker log %s (tail):\n%s", logPath, b)
 		}
 	})
+	return cmd
 }
 
 // run runs the starter with args and returns stdout, stderr and the exit code.
