@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"go.temporal.io/sdk/activity"
 
@@ -34,7 +33,7 @@ func (a *Activities) Authorize(ctx context.Context, in AuthorizeInput) (Authoriz
 	if err != nil {
 		return AuthorizeResult{}, fmt.Errorf("load org %s: %w", in.Org, err)
 	}
-	who := strings.ToLower(strings.TrimSpace(in.RequestedBy))
+	who := store.NormalizeEmail(in.RequestedBy)
 	level, err := a.Store.UserLevel(ctx, in.Org, who)
 	if err != nil {
 		return AuthorizeResult{}, fmt.Errorf("access level of %s in %s: %w", who, in.Org, err)

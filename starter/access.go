@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"strings"
 
 	"github.com/rostersync/rostersync/activities"
 	"github.com/rostersync/rostersync/internal/store"
@@ -11,7 +10,7 @@ import (
 // requireManager refuses unless `as` may change the org's settings: the same
 // bar as starting a sync (technical_owner or owner).
 func requireManager(ctx context.Context, st *store.Store, orgID, as string) (string, error) {
-	level, err := st.UserLevel(ctx, orgID, normEmail(as))
+	level, err := st.UserLevel(ctx, orgID, store.NormalizeEmail(as))
 	if err != nil {
 		return "", err
 	}
@@ -23,5 +22,3 @@ func requireManager(ctx context.Context, st *store.Store, orgID, as string) (str
 	}
 	return level, nil
 }
-
-func normEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }

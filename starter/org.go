@@ -156,9 +156,9 @@ func orgSet(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		if _, _, err := schedule.ParseTimeOfDay(*daily); err != nil {
 			return usageErr("--daily: %v", err)
 		}
-		org.Daily, org.DailyTime, org.ScheduleAs = true, *daily, normEmail(*as)
+		org.Daily, org.DailyTime, org.ScheduleAs = true, *daily, store.NormalizeEmail(*as)
 	} else if flagGiven(fs, "tz") && org.Daily {
-		org.ScheduleAs = normEmail(*as)
+		org.ScheduleAs = store.NormalizeEmail(*as)
 	}
 	if *noDaily {
 		org.Daily = false
@@ -176,7 +176,7 @@ func orgSet(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return fmt.Errorf("save org %s: %w", org.ID, err)
 	}
 	if created {
-		if err := st.SetUser(ctx, org.ID, normEmail(*as), store.LevelOwner); err != nil {
+		if err := st.SetUser(ctx, org.ID, store.NormalizeEmail(*as), store.LevelOwner); err != nil {
 			return fmt.Errorf("make %s owner of %s: %w", *as, org.ID, err)
 		}
 	}

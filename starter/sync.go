@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -11,7 +10,6 @@ import (
 	"go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
-	"go.temporal.io/sdk/temporal"
 
 	"github.com/rostersync/rostersync/activities"
 	"github.com/rostersync/rostersync/internal/config"
@@ -59,7 +57,7 @@ func syncCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	who := normEmail(*as)
+	who := store.NormalizeEmail(*as)
 	if _, err := requireManager(ctx, st, *id, who); err != nil {
 		if *asJSON {
 			_ = writeJSON(stdout, syncJSON{WorkflowID: workflows.WorkflowID(*id), Outcome: store.OutcomeRefused, Error: err.Error()})
@@ -70,7 +68,7 @@ func syncCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	in := workflows.SyncInput{Org: *id, RequestedBy: normEmail(*as)}
+	in := workflows.SyncInput{Org: *id, RequestedBy: store.NormalizeEmail(*as)}
 	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID:                       workflows.WorkflowID(*id),
 		TaskQueue:                e.cfg.TaskQueue,
@@ -100,14 +98,14 @@ func syncCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		if sum.Outcome == store.OutcomeRefused {
 			code = refusedErr("sync refused: %s", sum.Reason)
 		}
-	case errorType(err) == activities.ErrAccessDenied:
-		out.Outcome, out.Error = store.OutcomeRefused, failureMessage(err)
+	case workflows.ErrorType(err) == activities.ErrAccessDenied:
+		out.Outcome, out.Error = store.OutcomeRefused, workflows.FailureMessage(err)
 		code = refusedErr("sync refused: %s", out.Error)
 	default:
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		out.Outcome, out.Error = store.OutcomeFailed, failureMessage(err)
+		out.Outcome, out.Error = store.OutcomeFailed, workflows.FailureMessage(err)
 		code = &exitError{code: exitFailed, msg: "sync failed: " + out.Error}
 	}
 	if *asJSON {
@@ -174,22 +172,6 @@ func writeJSON(w io.Writer, v any) error {
 	return enc.Encode(v)
 }
 
-func errorType(err error) string {
-	var ae *temporal.ApplicationError
-	if errors.As(err, &ae) {
-		return ae.Type()
-	}
-	return ""
-}
-
-func failureMessage(err error) string {
-	var ae *temporal.ApplicationError
-	if errors.As(err, &ae) {
-		return ae.Message()
-	}
-	return err.Error()
-}
-
 // fetchHeartbeat describes the running fetch from its last heartbeat.
 func fetchHeartbeat(ctx context.Context, c client.Client, dc converter.DataConverter, fc converter.FailureConverter, wfID, runID string) string {
 	d, err := c.DescribeWorkflowExecution(ctx, wfID, runID)
@@ -207,7 +189,7 @@ func fetchHeartbeat(ctx context.Context, c client.Client, dc converter.DataConve
 		}
 		if pa.GetAttempt() > 1 && pa.GetLastFailure() != nil {
 			// Failure messages are encrypted in history too: decode them.
-			s += fmt.Sprintf(" (attempt %d: %s)", pa.GetAttempt(), failureMessage(fc.FailureToError(pa.GetLastFailure())))
+			s += fmt.Sprintf(" (attempt %d: %s)", pa.GetAttempt(), workflows.FailureMessage(fc.FailureToError(pa.GetLastFailure())))
 		}
 		return s
 	}

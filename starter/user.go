@@ -48,13 +48,13 @@ func userSet(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	target := normEmail(addr.Address)
+	target := store.NormalizeEmail(addr.Address)
 	current, err := st.UserLevel(ctx, *id, target)
 	if err != nil {
 		return err
 	}
 	high := func(l string) bool { return l == store.LevelOwner || l == store.LevelTechnicalOwner }
-	if mine != store.LevelOwner && (high(*level) || high(current)) && target != normEmail(*as) {
+	if mine != store.LevelOwner && (high(*level) || high(current)) && target != store.NormalizeEmail(*as) {
 		return refusedErr("only an owner of %s can grant or change owner and technical_owner access", *id)
 	}
 	if mine != store.LevelOwner && *level == store.LevelOwner {

@@ -79,7 +79,7 @@ func (s *syncState) run() (SyncSummary, error) {
 	actx := workflow.WithActivityOptions(ctx, localOptions(fmt.Sprintf("Authorize %s for %s", s.in.RequestedBy, org), 30*time.Second))
 	err := workflow.ExecuteActivity(actx, a.Authorize, activities.AuthorizeInput{RunRef: s.ref, RequestedBy: s.in.RequestedBy}).Get(ctx, &s.auth)
 	if err != nil {
-		if errorType(err) == activities.ErrAccessDenied {
+		if ErrorType(err) == activities.ErrAccessDenied {
 			// Refused before Justworks is touched; nobody is emailed about
 			// a request that never became a sync.
 			return s.end(store.OutcomeRefused, store.Counts{}, err, false, "")
@@ -135,7 +135,7 @@ func (s *syncState) end(outcome string, counts store.Counts, cause error, notify
 	// A cancelled sync still records how it ended.
 	ctx, _ := workflow.NewDisconnectedContext(s.ctx)
 	if cause != nil {
-		reason = failureMessage(cause)
+		reason = FailureMessage(cause)
 	}
 	s.progress.Outcome, s.progress.Counts = outcome, counts
 	if notify {
@@ -161,7 +161,7 @@ func (s *syncState) end(outcome string, counts store.Counts, cause error, notify
 	if cause != nil {
 		// One clear message for Temporal Web and the starter, with the
 		// activity's error type kept so callers can still tell a refusal.
-		typ := errorType(cause)
+		typ := ErrorType(cause)
 		if typ == "" {
 			typ = "SyncFailed"
 		}
@@ -170,8 +170,9 @@ func (s *syncState) end(outcome string, counts store.Counts, cause error, notify
 	return SyncSummary{Org: s.in.Org, Outcome: outcome, Counts: counts, Reason: reason}, nil
 }
 
-// errorType is the ApplicationError type behind an activity failure.
-func errorType(err error) string {
+// ErrorType is the ApplicationError type behind a failure (an activity's, or a
+// sync's as its caller sees it), "" when there is none.
+func ErrorType(err error) string {
 	var ae *temporal.ApplicationError
 	if errors.As(err, &ae) {
 		return ae.Type()
@@ -179,9 +180,9 @@ func errorType(err error) string {
 	return ""
 }
 
-// failureMessage is the operator-facing message of a failure, without the
+// FailureMessage is the operator-facing message of a failure, without the
 // SDK's wrapping ("activity error (type: ..., scheduledEventID: ...)").
-func failureMessage(err error) string {
+func FailureMessage(err error) string {
 	if err == nil {
 		return ""
 	}
