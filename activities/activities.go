@@ -35,32 +35,3 @@ type Activities struct {
 	// MailListLimit caps how many people each section of the email lists by name.
 	MailListLimit int
 }
-
-// Step names, shown by the progress query and in Temporal Web.
-const (
-	StepAuthorize = "authorize"
-	StepLogin     = "login"
-	StepFetch     = "fetch"
-	StepResolve   = "resolve"
-	StepApply     = "apply"
-	StepNotify    = "notify"
-	StepDone      = "done"
-)
-
-// Error types of non-retryable failures, stable for callers (the starter maps
-// AccessDenied to exit code 3).
-const (
-	ErrAccessDenied       = "AccessDenied"
-	ErrOrgNotFound        = "OrgNotFound"
-	ErrLoginBlocked       = "JustworksLoginBlocked"
-	ErrBadCredentials     = "JustworksBadCredentials"
-	ErrBadTOTP            = "JustworksBadTOTP"
-	ErrAccountLocked      = "JustworksAccountLocked"
-	ErrForbidden          = "JustworksForbidden"
-	ErrJustworksRequest   = "JustworksBadRequest"
-	ErrJustworksRetryable = "JustworksUnavailable"
-	ErrHeadNotFound       = "HeadNotFound"
-	ErrHeadAmbiguous      = "HeadAmbiguous"
-	ErrBadRoster          = "BadRoster"
-	ErrConfig             = "Configuration"
-)

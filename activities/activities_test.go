@@ -10,6 +10,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/rostersync/rostersync/activities"
+	"github.com/rostersync/rostersync/internal/domain"
 	"github.com/rostersync/rostersync/internal/justworks"
 	"github.com/rostersync/rostersync/internal/mail"
 	"github.com/rostersync/rostersync/internal/mail/mailtest"
@@ -62,7 +63,7 @@ func newFixture(t *testing.T, people int) *fixture {
 		HeadName: orgtree.DisplayName(h.GivenName, h.FamilyName, h.PreferredName), Notify: []string{"a@acme.example", "b@acme.example"},
 		TimeZone: "UTC", SafetyThreshold: 0.2})
 	require.NoError(t, err)
-	require.NoError(t, st.SetUser(ctx, "acme", tech, store.LevelTechnicalOwner))
+	require.NoError(t, st.SetUser(ctx, "acme", tech, domain.LevelTechnicalOwner))
 
 	smtp := mailtest.Start(t)
 	f := &fixture{st: st, sb: sb, smtp: smtp, creds: creds, url: srv.URL,
@@ -137,7 +138,7 @@ func TestSummaryEmailAtMostOncePerRun(t *testing.T) {
 	require.NoError(t, err)
 	var applied activities.ApplyResult
 	require.NoError(t, v.Get(&applied))
-	require.Equal(t, store.OutcomeApplied, applied.Outcome)
+	require.Equal(t, domain.OutcomeApplied, applied.Outcome)
 	in := activities.NotifyInput{RunRef: f.run, RequestedBy: tech, Outcome: applied.Outcome, Counts: applied.Counts}
 
 	// The SMTP server is briefly unwell: nothing is delivered, the step fails for a retry.

@@ -7,19 +7,9 @@ import (
 
 	"go.temporal.io/sdk/activity"
 
+	"github.com/rostersync/rostersync/internal/domain"
 	"github.com/rostersync/rostersync/internal/store"
 )
-
-// levelRank orders access levels; syncing needs technical_owner or above.
-var levelRank = map[string]int{
-	store.LevelMember:         1,
-	store.LevelAdmin:          2,
-	store.LevelTechnicalOwner: 3,
-	store.LevelOwner:          4,
-}
-
-// CanSync says whether an access level may start a sync.
-func CanSync(level string) bool { return levelRank[level] >= levelRank[store.LevelTechnicalOwner] }
 
 // Authorize checks that the requester may sync the org, before anything talks
 // to Justworks, and records the run. Scheduled runs pass through here too, as
@@ -27,7 +17,7 @@ func CanSync(level string) bool { return levelRank[level] >= levelRank[store.Lev
 func (a *Activities) Authorize(ctx context.Context, in AuthorizeInput) (AuthorizeResult, error) {
 	org, err := a.Store.GetOrg(ctx, in.Org)
 	if errors.Is(err, store.ErrNotFound) {
-		return AuthorizeResult{}, nonRetryable(ErrOrgNotFound, fmt.Sprintf(
+		return AuthorizeResult{}, nonRetryable(domain.ErrTypeOrgNotFound, fmt.Sprintf(
 			"org %q is not configured; create it with `starter org set --org %s ...`", in.Org, in.Org))
 	}
 	if err != nil {
@@ -41,15 +31,9 @@ func (a *Activities) Authorize(ctx context.Context, in AuthorizeInput) (Authoriz
 	if err := a.Store.BeginRun(ctx, store.Run{RunID: in.RunID, OrgID: in.Org, WorkflowID: in.WorkflowID, RequestedBy: who}); err != nil {
 		return AuthorizeResult{}, fmt.Errorf("record run: %w", err)
 	}
-	if !CanSync(level) {
-		shown := level
-		if shown == "" {
-			shown = "no access"
-		}
-		activity.GetLogger(ctx).Warn("Sync refused: access level too low", "org", in.Org, "requested_by", who, "level", shown)
-		return AuthorizeResult{}, nonRetryable(ErrAccessDenied, fmt.Sprintf(
-			"%s has access level %q in org %s; starting a sync needs technical_owner or owner (an owner can grant it with `starter user set --org %s --email %s --level technical_owner --as OWNER`)",
-			who, shown, in.Org, in.Org, who))
+	if err := domain.Authorize(who, level, in.Org, domain.ActionSync); err != nil {
+		activity.GetLogger(ctx).Warn("Sync refused: access level too low", "org", in.Org, "level", level.Label())
+		return AuthorizeResult{}, nonRetryable(domain.ErrTypeAccessDenied, err.Error())
 	}
 	return AuthorizeResult{OrgName: org.Name, HeadName: org.HeadName, Level: level}, nil
 }

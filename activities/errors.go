@@ -6,6 +6,7 @@ import (
 
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/rostersync/rostersync/internal/domain"
 	"github.com/rostersync/rostersync/internal/justworks"
 	"github.com/rostersync/rostersync/internal/orgtree"
 	"github.com/rostersync/rostersync/internal/store"
@@ -13,8 +14,8 @@ import (
 
 // nonRetryable is a failure only an operator can fix; msg says what to do. The
 // cause is not attached: Temporal Web shows the message, not a chain of wraps.
-func nonRetryable(typ, msg string) error {
-	return temporal.NewNonRetryableApplicationError(msg, typ, nil)
+func nonRetryable(typ domain.ErrorType, msg string) error {
+	return temporal.NewNonRetryableApplicationError(msg, string(typ), nil)
 }
 
 // justworksError turns a client failure into a Temporal error. username is
@@ -26,28 +27,28 @@ func justworksError(org store.Org, err error) error {
 	}
 	switch je.Code {
 	case justworks.CodeInvalidCredentials:
-		return nonRetryable(ErrBadCredentials, fmt.Sprintf(
+		return nonRetryable(domain.ErrTypeBadCredentials, fmt.Sprintf(
 			"Justworks rejected the username or password of user %s for org %s; syncs of this org will not log in again until you update it with `starter org set --org %s --password-file FILE ...`",
 			org.Username, org.ID, org.ID))
 	case justworks.CodeInvalidCode, justworks.CodeBadTOTPSecret:
-		return nonRetryable(ErrBadTOTP, fmt.Sprintf(
+		return nonRetryable(domain.ErrTypeBadTOTP, fmt.Sprintf(
 			"Justworks did not accept the 2FA code generated from the stored setup key of user %s for org %s; check the device clock and update the setup key with `starter org set --org %s --totp-secret-file FILE ...`",
 			org.Username, org.ID, org.ID))
 	case justworks.CodeAccountLocked:
-		return nonRetryable(ErrAccountLocked, fmt.Sprintf(
+		return nonRetryable(domain.ErrTypeAccountLocked, fmt.Sprintf(
 			"Justworks locked user %s (too many failed logins); an administrator must unlock it in Justworks, then update the credentials with `starter org set --org %s ...`",
 			org.Username, org.ID))
 	case justworks.CodeForbidden:
-		return nonRetryable(ErrForbidden, fmt.Sprintf(
+		return nonRetryable(domain.ErrTypeForbidden, fmt.Sprintf(
 			"Justworks user %s lacks the admin permission to list members of org %s; grant it in Justworks, then run `starter sync --org %s` again",
 			org.Username, org.ID, org.ID))
 	}
 	if !je.Retryable {
-		return nonRetryable(ErrJustworksRequest, fmt.Sprintf("Justworks refused a request for org %s: %s", org.ID, je.Error()))
+		return nonRetryable(domain.ErrTypeJustworksRequest, fmt.Sprintf("Justworks refused a request for org %s: %s", org.ID, je.Error()))
 	}
 	// Outages, 429s and expired sessions: retry, and never sooner than the
 	// server asked.
-	return temporal.NewApplicationErrorWithOptions(je.Error(), ErrJustworksRetryable, temporal.ApplicationErrorOptions{
+	return temporal.NewApplicationErrorWithOptions(je.Error(), string(domain.ErrTypeJustworksRetryable), temporal.ApplicationErrorOptions{
 		NextRetryDelay: je.RetryAfter,
 	})
 }
@@ -71,11 +72,11 @@ func blocksLogin(err error) bool {
 func headError(err error) error {
 	var nf *orgtree.HeadNotFoundError
 	if errors.As(err, &nf) {
-		return nonRetryable(ErrHeadNotFound, nf.Error())
+		return nonRetryable(domain.ErrTypeHeadNotFound, nf.Error())
 	}
 	var amb *orgtree.AmbiguousHeadError
 	if errors.As(err, &amb) {
-		return nonRetryable(ErrHeadAmbiguous, amb.Error())
+		return nonRetryable(domain.ErrTypeHeadAmbiguous, amb.Error())
 	}
 	return err
 }
@@ -84,7 +85,7 @@ func headError(err error) error {
 // problem (fix it in Justworks); anything else (the database) may recover.
 func stageError(run RunRef, err error) error {
 	if errors.Is(err, store.ErrBadInput) {
-		return nonRetryable(ErrBadRoster, fmt.Sprintf(
+		return nonRetryable(domain.ErrTypeBadRoster, fmt.Sprintf(
 			"Justworks sent a member of org %s that cannot be stored: %v; nothing was applied — correct the member in Justworks and sync again", run.Org, err))
 	}
 	return fmt.Errorf("stage members: %w", err)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/rostersync/rostersync/internal/domain"
 	"github.com/rostersync/rostersync/internal/justworks"
 	"github.com/rostersync/rostersync/internal/secrets"
 	"github.com/rostersync/rostersync/internal/store"
@@ -22,18 +23,18 @@ func (a *Activities) justworksClient(ctx context.Context, orgID string, sleep fu
 		return nil, org, fmt.Errorf("load org %s: %w", orgID, err)
 	}
 	if org.LoginBlocked != "" {
-		return nil, org, nonRetryable(ErrLoginBlocked, fmt.Sprintf(
+		return nil, org, nonRetryable(domain.ErrTypeLoginBlocked, fmt.Sprintf(
 			"logins of org %s are stopped because Justworks rejected them earlier (%s); update the credentials with `starter org set --org %s ...` to resume",
 			org.ID, org.LoginBlocked, org.ID))
 	}
 	password, err := a.Secrets.Open(org.SealedPassword, secrets.PasswordAAD(org.ID))
 	if err != nil {
-		return nil, org, nonRetryable(ErrConfig, fmt.Sprintf(
+		return nil, org, nonRetryable(domain.ErrTypeConfig, fmt.Sprintf(
 			"the stored password of org %s does not open with this worker's ROSTERSYNC_SECRET_KEY; use the key it was saved with, or save it again with `starter org set`", org.ID))
 	}
 	secret, err := a.Secrets.Open(org.SealedTOTPSecret, secrets.TOTPSecretAAD(org.ID))
 	if err != nil {
-		return nil, org, nonRetryable(ErrConfig, fmt.Sprintf(
+		return nil, org, nonRetryable(domain.ErrTypeConfig, fmt.Sprintf(
 			"the stored 2FA setup key of org %s does not open with this worker's ROSTERSYNC_SECRET_KEY; use the key it was saved with, or save it again with `starter org set`", org.ID))
 	}
 	c, err := justworks.New(justworks.Config{

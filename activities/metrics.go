@@ -3,28 +3,27 @@ package activities
 import (
 	"context"
 
+	"github.com/rostersync/rostersync/internal/domain"
 	"github.com/rostersync/rostersync/internal/justworks"
 
 	"go.temporal.io/sdk/activity"
-
-	"github.com/rostersync/rostersync/internal/store"
 )
 
 // Sync metrics go through the SDK's metrics handler, so they reach the same
 // Prometheus endpoint as the SDK's own (worker/metrics.go).
-func recordChanges(ctx context.Context, org, outcome string, c store.Counts) {
+func recordChanges(ctx context.Context, org string, outcome domain.Outcome, c domain.Counts) {
 	m := activity.GetMetricsHandler(ctx).WithTags(map[string]string{"org": org})
-	m.WithTags(map[string]string{"outcome": outcome}).Counter("rostersync_sync_applies").Inc(1)
-	if outcome == store.OutcomeRefused {
+	m.WithTags(map[string]string{"outcome": string(outcome)}).Counter("rostersync_sync_applies").Inc(1)
+	if outcome == domain.OutcomeRefused {
 		return
 	}
 	people := c.Hires + c.Terminations + c.Rehires + c.Updates + c.Unchanged
 	m.Counter("rostersync_people_synced").Inc(int64(people))
-	for kind, n := range map[string]int{
-		store.ChangeHire: c.Hires, store.ChangeTermination: c.Terminations, store.ChangeRehire: c.Rehires,
-		store.ChangeUpdate: c.Updates, store.ChangeRemoved: c.Removed,
+	for kind, n := range map[domain.ChangeKind]int{
+		domain.ChangeHire: c.Hires, domain.ChangeTermination: c.Terminations, domain.ChangeRehire: c.Rehires,
+		domain.ChangeUpdate: c.Updates, domain.ChangeRemoved: c.Removed,
 	} {
-		m.WithTags(map[string]string{"kind": kind}).Counter("rostersync_changes").Inc(int64(n))
+		m.WithTags(map[string]string{"kind": string(kind)}).Counter("rostersync_changes").Inc(int64(n))
 	}
 	m.Gauge("rostersync_problems").Update(float64(c.Problems))
 }

@@ -11,6 +11,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/rostersync/rostersync/internal/config"
+	"github.com/rostersync/rostersync/internal/domain"
 	"github.com/rostersync/rostersync/internal/mail"
 	"github.com/rostersync/rostersync/internal/store"
 )
@@ -37,7 +38,7 @@ func (a *Activities) SendSyncSummary(ctx context.Context, in NotifyInput) (Notif
 	}
 	msg, err := mail.Render(summary)
 	if err != nil {
-		return res, nonRetryable(ErrConfig, fmt.Sprintf("render the summary email: %v", err))
+		return res, nonRetryable(domain.ErrTypeConfig, fmt.Sprintf("render the summary email: %v", err))
 	}
 	log := activity.GetLogger(ctx)
 	var retry error
@@ -91,64 +92,70 @@ func (a *Activities) summary(ctx context.Context, org store.Org, in NotifyInput)
 		WebURL:  config.RunURL(a.WebURL, a.Namespace, in.WorkflowID, in.RunID),
 		Outcome: in.Outcome, Reason: in.Reason, RequestedBy: in.RequestedBy,
 		Started: time.Unix(in.StartedUnix, 0).UTC(), Finished: time.Now().UTC(),
-		Counts: mail.Counts{
+		Counts: domain.Counts{
 			Hires: in.Counts.Hires, Terminations: in.Counts.Terminations, Rehires: in.Counts.Rehires,
 			Updates: in.Counts.Updates, Unchanged: in.Counts.Unchanged, Removed: in.Counts.Removed,
 			Problems: in.Counts.Problems,
 		},
-		Truncated: map[string]int{},
+		Truncated: map[domain.Section]int{},
 	}
-	if in.Outcome != store.OutcomeApplied {
+	if in.Outcome != domain.OutcomeApplied {
 		return s, nil // nothing was written, so there is nothing to list
 	}
 	changes, err := a.Store.RunChanges(ctx, in.RunID, limit)
 	if err != nil {
 		return s, fmt.Errorf("read changes: %w", err)
 	}
-	listed := map[string]int{}
 	for _, c := range changes {
-		listed[c.Kind]++
 		p := mail.Person{ID: c.MemberID, Name: c.DisplayName}
 		for _, f := range c.Fields {
 			switch f.Field {
-			case "job_title":
+			case domain.FieldJobTitle:
 				p.Title = deref(f.New)
 				if f.New == nil {
 					p.Title = deref(f.Old)
 				}
-			case "department":
+			case domain.FieldDepartment:
 				p.Department = deref(f.New)
 			}
 		}
 		switch c.Kind {
-		case store.ChangeHire:
+		case domain.ChangeHire:
 			s.Hires = append(s.Hires, p)
-		case store.ChangeTermination:
+		case domain.ChangeTermination:
 			s.Terminations = append(s.Terminations, p)
-		case store.ChangeRehire:
+		case domain.ChangeRehire:
 			s.Rehires = append(s.Rehires, p)
-		case store.ChangeRemoved:
+		case domain.ChangeRemoved:
 			s.Removed = append(s.Removed, p)
 		}
-		if c.Kind != store.ChangeUpdate && c.Kind != store.ChangeRehire {
+		if c.Kind != domain.ChangeUpdate && c.Kind != domain.ChangeRehire {
 			continue
 		}
 		for _, f := range c.Fields {
 			switch f.Field {
-			case "job_title":
+			case domain.FieldJobTitle:
 				s.TitleChanges = append(s.TitleChanges, mail.TitleChange{ID: c.MemberID, Name: c.DisplayName, Old: deref(f.Old), New: deref(f.New)})
-			case "manager_id":
+			case domain.FieldManagerID:
 				s.ManagerMoves = append(s.ManagerMoves, mail.ManagerMove{ID: c.MemberID, Name: c.DisplayName,
 					OldManager: label(f.OldLabel, f.Old), NewManager: label(f.NewLabel, f.New)})
 			}
 		}
 	}
-	for kind, total := range map[string]int{
-		store.ChangeHire: in.Counts.Hires, store.ChangeTermination: in.Counts.Terminations,
-		store.ChangeRehire: in.Counts.Rehires, store.ChangeRemoved: in.Counts.Removed, store.ChangeUpdate: in.Counts.Updates,
-	} {
-		if more := total - listed[kind]; more > 0 {
-			s.Truncated[kind] = more
+	// Each section says how many more it holds than it lists, counted from the
+	// change log under the same section keys the email reads.
+	totals, err := a.Store.RunSectionTotals(ctx, in.RunID)
+	if err != nil {
+		return s, err
+	}
+	listed := map[domain.Section]int{
+		domain.SectionHires: len(s.Hires), domain.SectionTerminations: len(s.Terminations),
+		domain.SectionRehires: len(s.Rehires), domain.SectionRemoved: len(s.Removed),
+		domain.SectionTitleChanges: len(s.TitleChanges), domain.SectionManagerMoves: len(s.ManagerMoves),
+	}
+	for sec, total := range totals {
+		if more := total - listed[sec]; more > 0 {
+			s.Truncated[sec] = more
 		}
 	}
 	problems, err := a.Store.RunProblems(ctx, in.RunID, limit)
@@ -159,7 +166,7 @@ func (a *Activities) summary(ctx context.Context, org store.Org, in NotifyInput)
 		s.Problems = append(s.Problems, mail.Problem{MemberID: p.MemberID, Kind: p.Kind, Detail: p.Detail})
 	}
 	if more := in.Counts.Problems - len(problems); more > 0 {
-		s.Truncated["problems"] = more
+		s.Truncated[domain.SectionProblems] = more
 	}
 	return s, nil
 }

@@ -1,6 +1,6 @@
 package activities
 
-import "github.com/rostersync/rostersync/internal/store"
+import "github.com/rostersync/rostersync/internal/domain"
 
 // Every input and result here travels through Temporal history, so each one is
 // small and carries no member data and no secret: orgs, ids and counts only.
@@ -20,9 +20,9 @@ type AuthorizeInput struct {
 
 // AuthorizeResult is what the later steps need to know of the org's config.
 type AuthorizeResult struct {
-	OrgName  string `json:"org_name"`
-	HeadName string `json:"head_name"`
-	Level    string `json:"level"`
+	OrgName  string       `json:"org_name"`
+	HeadName string       `json:"head_name"`
+	Level    domain.Level `json:"level"`
 }
 
 // FetchResult counts what was staged.
@@ -33,15 +33,8 @@ type FetchResult struct {
 	Restarted bool `json:"restarted"` // paging restarted after an expired cursor
 }
 
-// FetchProgress is the heartbeat of FetchMembers: where to resume after a retry.
-type FetchProgress struct {
-	Cursor   string `json:"cursor"`   // next cursor to request ("" with Pages > 0 means done)
-	NextSeq  int64  `json:"next_seq"` // staging sequence of the next member row
-	Pages    int    `json:"pages"`    // pages staged so far
-	Received int    `json:"received"` // member rows staged so far
-	Done     bool   `json:"done"`     // the last page was staged
-	Restarts int    `json:"restarts"` // cursor_expired restarts
-}
+// FetchProgress is the heartbeat of FetchMembers (domain.FetchProgress).
+type FetchProgress = domain.FetchProgress
 
 // ResolveInput resolves the staged roster's tree from the configured head.
 type ResolveInput struct {
@@ -58,19 +51,19 @@ type ResolveResult struct {
 
 // ApplyResult is the outcome of applying the staged roster.
 type ApplyResult struct {
-	Outcome string       `json:"outcome"`
-	Reason  string       `json:"reason,omitempty"`
-	Counts  store.Counts `json:"counts"`
+	Outcome domain.Outcome `json:"outcome"`
+	Reason  string         `json:"reason,omitempty"`
+	Counts  domain.Counts  `json:"counts"`
 }
 
 // NotifyInput is everything the summary email needs beyond the store.
 type NotifyInput struct {
 	RunRef
-	RequestedBy string       `json:"requested_by"`
-	Outcome     string       `json:"outcome"`
-	Reason      string       `json:"reason,omitempty"`
-	Counts      store.Counts `json:"counts"`
-	StartedUnix int64        `json:"started_unix"`
+	RequestedBy string         `json:"requested_by"`
+	Outcome     domain.Outcome `json:"outcome"`
+	Reason      string         `json:"reason,omitempty"`
+	Counts      domain.Counts  `json:"counts"`
+	StartedUnix int64          `json:"started_unix"`
 }
 
 // NotifyResult counts delivered emails.
@@ -82,7 +75,7 @@ type NotifyResult struct {
 // FinishInput records the end of a run.
 type FinishInput struct {
 	RunRef
-	Outcome string       `json:"outcome"`
-	Counts  store.Counts `json:"counts"`
-	Error   string       `json:"error,omitempty"`
+	Outcome domain.Outcome `json:"outcome"`
+	Counts  domain.Counts  `json:"counts"`
+	Error   string         `json:"error,omitempty"`
 }

@@ -16,6 +16,8 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+
+	"github.com/rostersync/rostersync/internal/domain"
 )
 
 const (
@@ -32,6 +34,19 @@ type exitError struct {
 }
 
 func (e *exitError) Error() string { return e.msg }
+
+// exitCode maps an error to the exit code: its own, or 3 for the access
+// policy's refusal.
+func exitCode(err error) int {
+	var ee *exitError
+	switch {
+	case errors.As(err, &ee):
+		return ee.code
+	case domain.IsRefused(err):
+		return exitRefused
+	}
+	return exitFailed
+}
 
 func usageErr(format string, args ...any) error {
 	return &exitError{code: exitUsage, msg: fmt.Sprintf(format, args...)}
@@ -91,11 +106,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	fmt.Fprintln(stderr, "starter:", err)
-	var ee *exitError
-	if errors.As(err, &ee) {
-		return ee.code
-	}
-	return exitFailed
+	return exitCode(err)
 }
 
 // newFlags is a flag set that reports errors instead of exiting.

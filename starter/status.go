@@ -7,8 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rostersync/rostersync/internal/domain"
 	"github.com/rostersync/rostersync/internal/schedule"
-	"github.com/rostersync/rostersync/internal/store"
 )
 
 type statusJSON struct {
@@ -30,13 +30,13 @@ type statusJSON struct {
 }
 
 type runJSON struct {
-	RunID       string       `json:"run_id"`
-	RequestedBy string       `json:"requested_by"`
-	StartedAt   time.Time    `json:"started_at"`
-	FinishedAt  *time.Time   `json:"finished_at"`
-	Outcome     string       `json:"outcome"`
-	Counts      store.Counts `json:"counts"`
-	Error       string       `json:"error,omitempty"`
+	RunID       string         `json:"run_id"`
+	RequestedBy string         `json:"requested_by"`
+	StartedAt   time.Time      `json:"started_at"`
+	FinishedAt  *time.Time     `json:"finished_at"`
+	Outcome     domain.Outcome `json:"outcome"`
+	Counts      domain.Counts  `json:"counts"`
+	Error       string         `json:"error,omitempty"`
 }
 
 // status shows an org's configuration without secrets, its schedule, and its

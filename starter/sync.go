@@ -11,18 +11,18 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/converter"
 
-	"github.com/rostersync/rostersync/activities"
 	"github.com/rostersync/rostersync/internal/config"
+	"github.com/rostersync/rostersync/internal/domain"
 	"github.com/rostersync/rostersync/internal/store"
 	"github.com/rostersync/rostersync/workflows"
 )
 
 // syncJSON is the fixed shape `starter sync --json` prints.
 type syncJSON struct {
-	WorkflowID string `json:"workflow_id"`
-	RunID      string `json:"run_id"`
-	Outcome    string `json:"outcome"`
-	store.Counts
+	WorkflowID string         `json:"workflow_id"`
+	RunID      string         `json:"run_id"`
+	Outcome    domain.Outcome `json:"outcome"`
+	domain.Counts
 	Error string `json:"error"`
 }
 
@@ -60,7 +60,7 @@ func syncCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	who := store.NormalizeEmail(*as)
 	if _, err := requireManager(ctx, st, *id, who); err != nil {
 		if *asJSON {
-			_ = writeJSON(stdout, syncJSON{WorkflowID: workflows.WorkflowID(*id), Outcome: store.OutcomeRefused, Error: err.Error()})
+			_ = writeJSON(stdout, syncJSON{WorkflowID: workflows.WorkflowID(*id), Outcome: domain.OutcomeRefused, Error: err.Error()})
 		}
 		return err
 	}
@@ -95,17 +95,17 @@ func syncCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	switch {
 	case err == nil:
 		out.Outcome, out.Counts, out.Error = sum.Outcome, sum.Counts, sum.Reason
-		if sum.Outcome == store.OutcomeRefused {
+		if sum.Outcome == domain.OutcomeRefused {
 			code = refusedErr("sync refused: %s", sum.Reason)
 		}
-	case workflows.ErrorType(err) == activities.ErrAccessDenied:
-		out.Outcome, out.Error = store.OutcomeRefused, workflows.FailureMessage(err)
+	case workflows.ErrorType(err) == domain.ErrTypeAccessDenied:
+		out.Outcome, out.Error = domain.OutcomeRefused, workflows.FailureMessage(err)
 		code = refusedErr("sync refused: %s", out.Error)
 	default:
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		out.Outcome, out.Error = store.OutcomeFailed, workflows.FailureMessage(err)
+		out.Outcome, out.Error = domain.OutcomeFailed, workflows.FailureMessage(err)
 		code = &exitError{code: exitFailed, msg: "sync failed: " + out.Error}
 	}
 	if *asJSON {
@@ -138,7 +138,7 @@ func followProgress(ctx context.Context, c client.Client, dc converter.DataConve
 					if p.Staged > 0 {
 						line += fmt.Sprintf(" %d people staged", p.Staged)
 					}
-					if p.Step == activities.StepFetch {
+					if p.Step == domain.StepFetch {
 						line += fetchHeartbeat(ctx, c, dc, fc, wfID, runID)
 					}
 					if line != last {
@@ -183,7 +183,7 @@ func fetchHeartbeat(ctx context.Context, c client.Client, dc converter.DataConve
 			continue
 		}
 		s := ""
-		var fp activities.FetchProgress
+		var fp domain.FetchProgress
 		if pa.GetHeartbeatDetails() != nil && dc.FromPayloads(pa.GetHeartbeatDetails(), &fp) == nil {
 			s = fmt.Sprintf(" page %d, %d members so far", fp.Pages, fp.Received)
 		}

@@ -102,6 +102,7 @@ func run(ctx context.Context, cfg config.Config, log *zap.Logger) error {
 		// the bound keeps it inside the fetch's 30 s heartbeat timeout.
 		JustworksHTTP:      &http.Client{Timeout: 15 * time.Second},
 		JustworksRateLimit: cfg.JustworksRateLimit,
+		MailListLimit:      cfg.MailListLimit,
 		WebURL:             cfg.WebURL,
 		Namespace:          cfg.Namespace,
 	})

@@ -4,6 +4,8 @@ import (
 	"go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
+
+	"github.com/rostersync/rostersync/internal/domain"
 )
 
 // DailySync is the action of an org's daily schedule. A scheduled run gets a
@@ -28,7 +30,7 @@ func startOrJoin(ctx workflow.Context, in SyncInput) (SyncSummary, error) {
 	if err := child.GetChildWorkflowExecution().Get(ctx, nil); err != nil {
 		if temporal.IsWorkflowExecutionAlreadyStartedError(err) {
 			workflow.GetLogger(ctx).Info("A sync of this org is already running; joining it", "org", in.Org)
-			return SyncSummary{Org: in.Org, Outcome: OutcomeJoined}, nil
+			return SyncSummary{Org: in.Org, Outcome: domain.OutcomeJoined}, nil
 		}
 		return SyncSummary{}, err
 	}

@@ -11,7 +11,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/rostersync/rostersync/activities"
-	"github.com/rostersync/rostersync/internal/store"
+	"github.com/rostersync/rostersync/internal/domain"
 )
 
 // The schedule's action runs the org's sync under its fixed ID as a child.
@@ -28,14 +28,14 @@ func TestDailySyncRunsTheFixedIDSync(t *testing.T) {
 	env.OnActivity(a.Login, mock.Anything, mock.Anything).Return(nil)
 	env.OnActivity(a.FetchMembers, mock.Anything, mock.Anything).Return(okFetch, nil)
 	env.OnActivity(a.ResolveOrgTree, mock.Anything, mock.Anything).Return(okTree, nil)
-	env.OnActivity(a.ApplyRoster, mock.Anything, mock.Anything).Return(activities.ApplyResult{Outcome: store.OutcomeApplied, Counts: okCounts}, nil)
+	env.OnActivity(a.ApplyRoster, mock.Anything, mock.Anything).Return(activities.ApplyResult{Outcome: domain.OutcomeApplied, Counts: okCounts}, nil)
 	env.OnActivity(a.SendSyncSummary, mock.Anything, mock.Anything).Return(activities.NotifyResult{Sent: 1}, nil)
 	env.OnActivity(a.FinishRun, mock.Anything, mock.Anything).Return(nil)
 	env.ExecuteWorkflow(DailySync, in)
 	require.NoError(t, env.GetWorkflowError())
 	var sum SyncSummary
 	require.NoError(t, env.GetWorkflowResult(&sum))
-	require.Equal(t, store.OutcomeApplied, sum.Outcome)
+	require.Equal(t, domain.OutcomeApplied, sum.Outcome)
 	require.Equal(t, WorkflowID("acme"), childID)
 }
 
@@ -47,10 +47,10 @@ func TestSyncUnderOtherIDDelegates(t *testing.T) {
 	env.RegisterWorkflow(SyncRoster)
 	env.RegisterActivity(&activities.Activities{})
 	env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: "some-random-id"})
-	env.OnWorkflow(SyncRoster, mock.Anything, mock.Anything).Return(SyncSummary{Org: "acme", Outcome: store.OutcomeNoChanges}, nil)
+	env.OnWorkflow(SyncRoster, mock.Anything, mock.Anything).Return(SyncSummary{Org: "acme", Outcome: domain.OutcomeNoChanges}, nil)
 	env.ExecuteWorkflow(SyncRoster, in)
 	require.NoError(t, env.GetWorkflowError())
 	var sum SyncSummary
 	require.NoError(t, env.GetWorkflowResult(&sum))
-	require.Equal(t, store.OutcomeNoChanges, sum.Outcome)
+	require.Equal(t, domain.OutcomeNoChanges, sum.Outcome)
 }

@@ -10,7 +10,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/rostersync/rostersync/activities"
-	"github.com/rostersync/rostersync/internal/store"
+	"github.com/rostersync/rostersync/internal/domain"
 )
 
 // a is the typed nil through which the workflow names activities: the compiler
@@ -48,7 +48,7 @@ type syncState struct {
 func newSync(ctx workflow.Context, in SyncInput) (*syncState, error) {
 	if in.Org == "" || in.RequestedBy == "" {
 		return nil, temporal.NewNonRetryableApplicationError(
-			`input must name the org and who asks, e.g. {"org": "acme", "requested_by": "you@acme.example"}`, "BadInput", nil)
+			`input must name the org and who asks, e.g. {"org": "acme", "requested_by": "you@acme.example"}`, string(domain.ErrTypeBadInput), nil)
 	}
 	info := workflow.GetInfo(ctx)
 	s := &syncState{
@@ -57,7 +57,7 @@ func newSync(ctx workflow.Context, in SyncInput) (*syncState, error) {
 		ref:     activities.RunRef{Org: in.Org, RunID: info.WorkflowExecution.RunID, WorkflowID: info.WorkflowExecution.ID},
 		started: workflow.Now(ctx),
 	}
-	s.progress = Progress{Step: activities.StepAuthorize, Org: in.Org}
+	s.progress = Progress{Step: domain.StepAuthorize, Org: in.Org}
 	if err := workflow.SetQueryHandler(ctx, ProgressQuery, func() (Progress, error) { return s.progress, nil }); err != nil {
 		return nil, err
 	}
@@ -67,7 +67,7 @@ func newSync(ctx workflow.Context, in SyncInput) (*syncState, error) {
 	return s, nil
 }
 
-func (s *syncState) step(name, details string) {
+func (s *syncState) step(name domain.Step, details string) {
 	s.progress.Step = name
 	workflow.SetCurrentDetails(s.ctx, details)
 }
@@ -75,86 +75,98 @@ func (s *syncState) step(name, details string) {
 func (s *syncState) run() (SyncSummary, error) {
 	ctx, org := s.ctx, s.in.Org
 
-	s.step(activities.StepAuthorize, fmt.Sprintf("Checking that %s may sync %s", s.in.RequestedBy, org))
+	s.step(domain.StepAuthorize, fmt.Sprintf("Checking that %s may sync %s", s.in.RequestedBy, org))
 	actx := workflow.WithActivityOptions(ctx, localOptions(fmt.Sprintf("Authorize %s for %s", s.in.RequestedBy, org), 30*time.Second))
 	err := workflow.ExecuteActivity(actx, a.Authorize, activities.AuthorizeInput{RunRef: s.ref, RequestedBy: s.in.RequestedBy}).Get(ctx, &s.auth)
 	if err != nil {
-		if ErrorType(err) == activities.ErrAccessDenied {
+		if ErrorType(err) == domain.ErrTypeAccessDenied {
 			// Refused before Justworks is touched; nobody is emailed about
 			// a request that never became a sync.
-			return s.end(store.OutcomeRefused, store.Counts{}, err, false, "")
+			return s.end(ending{outcome: domain.OutcomeRefused, cause: err})
 		}
-		return s.end(store.OutcomeFailed, store.Counts{}, err, false, "")
+		return s.end(ending{outcome: domain.OutcomeFailed, cause: err})
 	}
 
-	s.step(activities.StepLogin, "Logging in to Justworks (password + 2FA)")
+	s.step(domain.StepLogin, "Logging in to Justworks (password + 2FA)")
 	actx = workflow.WithActivityOptions(ctx, justworksOptions(fmt.Sprintf("Log in to Justworks for %s (password + 2FA)", org), 2*time.Minute, 0))
 	if err := workflow.ExecuteActivity(actx, a.Login, s.ref).Get(ctx, nil); err != nil {
-		return s.end(store.OutcomeFailed, store.Counts{}, err, true, "")
+		return s.end(ending{outcome: domain.OutcomeFailed, cause: err, notify: true})
 	}
 
-	s.step(activities.StepFetch, "Fetching every member from Justworks into staging")
+	s.step(domain.StepFetch, "Fetching every member from Justworks into staging")
 	actx = workflow.WithActivityOptions(ctx, justworksOptions(fmt.Sprintf("Fetch all members of %s into staging", org), 3*time.Hour, fetchHeartbeat))
 	var fetched activities.FetchResult
 	if err := workflow.ExecuteActivity(actx, a.FetchMembers, s.ref).Get(ctx, &fetched); err != nil {
-		return s.end(store.OutcomeFailed, store.Counts{}, err, true, "")
+		return s.end(ending{outcome: domain.OutcomeFailed, cause: err, notify: true})
 	}
 	s.progress.Pages, s.progress.Staged = fetched.Pages, fetched.Staged
 	if workflow.GetVersion(ctx, changeEmptyRosterRefused, workflow.DefaultVersion, 1) >= 1 && fetched.Staged == 0 {
 		// Without anyone there is no head to find; say what happened instead
 		// of "head not found", and apply nothing.
-		return s.end(store.OutcomeRefused, store.Counts{}, nil, true,
-			"Justworks returned an empty roster; nothing was applied — check that the Justworks user can see the company's members")
+		return s.end(ending{outcome: domain.OutcomeRefused, notify: true,
+			reason: "Justworks returned an empty roster; nothing was applied — check that the Justworks user can see the company's members"})
 	}
 
-	s.step(activities.StepResolve, fmt.Sprintf("Resolving the reporting tree of %d people from %q", fetched.Staged, s.auth.HeadName))
+	s.step(domain.StepResolve, fmt.Sprintf("Resolving the reporting tree of %d people from %q", fetched.Staged, s.auth.HeadName))
 	actx = workflow.WithActivityOptions(ctx, localOptions(fmt.Sprintf("Resolve the org tree of %s from %q", org, s.auth.HeadName), 10*time.Minute))
 	var tree activities.ResolveResult
 	err = workflow.ExecuteActivity(actx, a.ResolveOrgTree, activities.ResolveInput{RunRef: s.ref, HeadName: s.auth.HeadName}).Get(ctx, &tree)
 	if err != nil {
-		return s.end(store.OutcomeFailed, store.Counts{}, err, true, "")
+		return s.end(ending{outcome: domain.OutcomeFailed, cause: err, notify: true})
 	}
 
-	s.step(activities.StepApply, fmt.Sprintf("Applying %d people to the org chart", tree.People))
+	s.step(domain.StepApply, fmt.Sprintf("Applying %d people to the org chart", tree.People))
 	// Apply is the commit point: once it starts, a cancellation waits for it,
 	// so the run records what the database really holds.
 	applyCtx, _ := workflow.NewDisconnectedContext(ctx)
 	actx = workflow.WithActivityOptions(applyCtx, localOptions(fmt.Sprintf("Apply the roster of %s to the org chart", org), 15*time.Minute))
 	var applied activities.ApplyResult
 	if err := workflow.ExecuteActivity(actx, a.ApplyRoster, s.ref).Get(applyCtx, &applied); err != nil {
-		return s.end(store.OutcomeFailed, store.Counts{}, err, true, "")
+		return s.end(ending{outcome: domain.OutcomeFailed, cause: err, notify: true})
 	}
-	summary, _ := s.end(applied.Outcome, applied.Counts, nil, true, applied.Reason)
+	summary, _ := s.end(ending{outcome: applied.Outcome, counts: applied.Counts, notify: true, reason: applied.Reason})
 	summary.People, summary.HeadID = tree.People, tree.HeadID
 	return summary, nil
 }
 
+// ending is how a run ends: its outcome and counts, the failure that ended it
+// (nil for a sync that ran to its outcome), whether the run became a sync
+// whose summary is emailed, and the reason shown for a refusal.
+type ending struct {
+	outcome domain.Outcome
+	counts  domain.Counts
+	cause   error
+	notify  bool
+	reason  string
+}
+
 // end notifies (when the run became a sync), records the outcome, and returns
 // the summary, or the failure that ended the run.
-func (s *syncState) end(outcome string, counts store.Counts, cause error, notify bool, reason string) (SyncSummary, error) {
+func (s *syncState) end(e ending) (SyncSummary, error) {
+	outcome, counts, cause, reason := e.outcome, e.counts, e.cause, e.reason
 	// A cancelled sync still records how it ended.
 	ctx, _ := workflow.NewDisconnectedContext(s.ctx)
 	if cause != nil {
 		reason = FailureMessage(cause)
 	}
 	s.progress.Outcome, s.progress.Counts = outcome, counts
-	if notify {
-		s.step(activities.StepNotify, "Emailing the summary")
-		actx := workflow.WithActivityOptions(ctx, notifyOptions(fmt.Sprintf("Email the %s summary of %s", strings.ReplaceAll(outcome, "_", " "), s.in.Org)))
+	if e.notify {
+		s.step(domain.StepNotify, "Emailing the summary")
+		actx := workflow.WithActivityOptions(ctx, notifyOptions(fmt.Sprintf("Email the %s summary of %s", outcome.Words(), s.in.Org)))
 		in := activities.NotifyInput{RunRef: s.ref, RequestedBy: s.in.RequestedBy, Outcome: outcome, Reason: reason, Counts: counts, StartedUnix: s.started.Unix()}
 		if err := workflow.ExecuteActivity(actx, a.SendSyncSummary, in).Get(ctx, nil); err != nil {
 			// The org chart is already right; a lost email must not undo that.
 			workflow.GetLogger(ctx).Error("Summary email not sent", "error", err)
 		}
 	}
-	actx := workflow.WithActivityOptions(ctx, localOptions(fmt.Sprintf("Record the %s outcome of %s", strings.ReplaceAll(outcome, "_", " "), s.in.Org), 30*time.Second))
+	actx := workflow.WithActivityOptions(ctx, localOptions(fmt.Sprintf("Record the %s outcome of %s", outcome.Words(), s.in.Org), 30*time.Second))
 	if err := workflow.ExecuteActivity(actx, a.FinishRun, activities.FinishInput{RunRef: s.ref, Outcome: outcome, Counts: counts, Error: reason}).Get(ctx, nil); err != nil {
 		workflow.GetLogger(ctx).Error("Run outcome not recorded", "error", err)
 	}
-	_ = workflow.UpsertTypedSearchAttributes(ctx, OutcomeAttribute.ValueSet(outcome))
-	workflow.GetMetricsHandler(ctx).WithTags(map[string]string{"org": s.in.Org, "outcome": outcome}).
+	_ = workflow.UpsertTypedSearchAttributes(ctx, OutcomeAttribute.ValueSet(string(outcome)))
+	workflow.GetMetricsHandler(ctx).WithTags(map[string]string{"org": s.in.Org, "outcome": string(outcome)}).
 		Timer("rostersync_sync_duration").Record(workflow.Now(ctx).Sub(s.started))
-	s.step(activities.StepDone, fmt.Sprintf("Finished: %s", strings.ReplaceAll(outcome, "_", " ")))
+	s.step(domain.StepDone, fmt.Sprintf("Finished: %s", outcome.Words()))
 	if temporal.IsCanceledError(cause) {
 		return SyncSummary{}, cause // the run ends Canceled, as asked
 	}
@@ -163,19 +175,19 @@ func (s *syncState) end(outcome string, counts store.Counts, cause error, notify
 		// activity's error type kept so callers can still tell a refusal.
 		typ := ErrorType(cause)
 		if typ == "" {
-			typ = "SyncFailed"
+			typ = domain.ErrTypeSyncFailed
 		}
-		return SyncSummary{}, temporal.NewNonRetryableApplicationError(reason, typ, nil)
+		return SyncSummary{}, temporal.NewNonRetryableApplicationError(reason, string(typ), nil)
 	}
 	return SyncSummary{Org: s.in.Org, Outcome: outcome, Counts: counts, Reason: reason}, nil
 }
 
 // ErrorType is the ApplicationError type behind a failure (an activity's, or a
 // sync's as its caller sees it), "" when there is none.
-func ErrorType(err error) string {
+func ErrorType(err error) domain.ErrorType {
 	var ae *temporal.ApplicationError
 	if errors.As(err, &ae) {
-		return ae.Type()
+		return domain.ErrorType(ae.Type())
 	}
 	return ""
 }

@@ -17,7 +17,7 @@ import (
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/rostersync/rostersync/activities"
-	"github.com/rostersync/rostersync/internal/store"
+	"github.com/rostersync/rostersync/internal/domain"
 )
 
 type syncSuite struct {
@@ -38,36 +38,36 @@ func (s *syncSuite) AfterTest(_, _ string) { s.env.AssertExpectations(s.T()) }
 
 var (
 	in       = SyncInput{Org: "acme", RequestedBy: "tech@acme.example"}
-	okAuth   = activities.AuthorizeResult{OrgName: "Acme", HeadName: "Ada Lovelace", Level: store.LevelTechnicalOwner}
+	okAuth   = activities.AuthorizeResult{OrgName: "Acme", HeadName: "Ada Lovelace", Level: domain.LevelTechnicalOwner}
 	okFetch  = activities.FetchResult{Pages: 3, Received: 250, Staged: 250}
 	okTree   = activities.ResolveResult{HeadID: "mem_1", People: 250, Problems: 2}
-	okCounts = store.Counts{Hires: 250, Problems: 2}
+	okCounts = domain.Counts{Hires: 250, Problems: 2}
 )
 
 // happyUntil mocks every step before `step` as succeeding.
-func (s *syncSuite) happyUntil(step string) {
-	steps := []string{activities.StepAuthorize, activities.StepLogin, activities.StepFetch, activities.StepResolve, activities.StepApply}
+func (s *syncSuite) happyUntil(step domain.Step) {
+	steps := []domain.Step{domain.StepAuthorize, domain.StepLogin, domain.StepFetch, domain.StepResolve, domain.StepApply}
 	for _, st := range steps {
 		if st == step {
 			return
 		}
 		switch st {
-		case activities.StepAuthorize:
+		case domain.StepAuthorize:
 			s.env.OnActivity(a.Authorize, mock.Anything, mock.Anything).Return(okAuth, nil).Once()
-		case activities.StepLogin:
+		case domain.StepLogin:
 			s.env.OnActivity(a.Login, mock.Anything, mock.Anything).Return(nil).Once()
-		case activities.StepFetch:
+		case domain.StepFetch:
 			s.env.OnActivity(a.FetchMembers, mock.Anything, mock.Anything).Return(okFetch, nil).Once()
-		case activities.StepResolve:
+		case domain.StepResolve:
 			s.env.OnActivity(a.ResolveOrgTree, mock.Anything, mock.Anything).Return(okTree, nil).Once()
-		case activities.StepApply:
-			s.env.OnActivity(a.ApplyRoster, mock.Anything, mock.Anything).Return(activities.ApplyResult{Outcome: store.OutcomeApplied, Counts: okCounts}, nil).Once()
+		case domain.StepApply:
+			s.env.OnActivity(a.ApplyRoster, mock.Anything, mock.Anything).Return(activities.ApplyResult{Outcome: domain.OutcomeApplied, Counts: okCounts}, nil).Once()
 		}
 	}
 }
 
 // expectEnd mocks notify (when wanted) and finish, checking the outcome they get.
-func (s *syncSuite) expectEnd(outcome string, notify bool) {
+func (s *syncSuite) expectEnd(outcome domain.Outcome, notify bool) {
 	if notify {
 		s.env.OnActivity(a.SendSyncSummary, mock.Anything, mock.MatchedBy(func(n activities.NotifyInput) bool {
 			return n.Outcome == outcome && n.Org == "acme" && n.RequestedBy == in.RequestedBy
@@ -80,7 +80,7 @@ func (s *syncSuite) expectEnd(outcome string, notify bool) {
 
 func (s *syncSuite) TestAppliedRunsEveryStepInOrder() {
 	s.happyUntil("")
-	s.expectEnd(store.OutcomeApplied, true)
+	s.expectEnd(domain.OutcomeApplied, true)
 	var order []string
 	s.env.SetOnActivityStartedListener(func(info *activity.Info, _ context.Context, _ converter.EncodedValues) {
 		order = append(order, info.ActivityType.Name)
@@ -91,7 +91,7 @@ func (s *syncSuite) TestAppliedRunsEveryStepInOrder() {
 	s.NoError(s.env.GetWorkflowError())
 	var sum SyncSummary
 	s.NoError(s.env.GetWorkflowResult(&sum))
-	s.Equal(store.OutcomeApplied, sum.Outcome)
+	s.Equal(domain.OutcomeApplied, sum.Outcome)
 	s.Equal(250, sum.Hires)
 	s.Equal(2, sum.Problems)
 	s.Equal("mem_1", sum.HeadID)
@@ -99,58 +99,58 @@ func (s *syncSuite) TestAppliedRunsEveryStepInOrder() {
 
 func (s *syncSuite) TestAccessRefusedBeforeJustworks() {
 	s.env.OnActivity(a.Authorize, mock.Anything, mock.Anything).Return(activities.AuthorizeResult{},
-		temporal.NewNonRetryableApplicationError("member@acme.example has access level \"admin\"", activities.ErrAccessDenied, nil)).Once()
-	s.expectEnd(store.OutcomeRefused, false)
+		temporal.NewNonRetryableApplicationError("member@acme.example has access level \"admin\"", string(domain.ErrTypeAccessDenied), nil)).Once()
+	s.expectEnd(domain.OutcomeRefused, false)
 	s.env.ExecuteWorkflow(SyncRoster, in)
 	err := s.env.GetWorkflowError()
 	s.Require().Error(err)
 	var ae *temporal.ApplicationError
 	s.Require().True(errors.As(err, &ae))
-	s.Equal(activities.ErrAccessDenied, ae.Type())
+	s.Equal(string(domain.ErrTypeAccessDenied), ae.Type())
 	s.Contains(ae.Message(), "access level")
 	// Login, fetch and the rest were never mocked: calling them would fail the test.
 }
 
 func (s *syncSuite) TestAmbiguousHeadFailsAndNotifies() {
-	s.happyUntil(activities.StepResolve)
+	s.happyUntil(domain.StepResolve)
 	s.env.OnActivity(a.ResolveOrgTree, mock.Anything, mock.Anything).Return(activities.ResolveResult{},
-		temporal.NewNonRetryableApplicationError(`2 active members are named "Ada Lovelace" (ids [mem_1 mem_2])`, activities.ErrHeadAmbiguous, nil)).Once()
-	s.expectEnd(store.OutcomeFailed, true)
+		temporal.NewNonRetryableApplicationError(`2 active members are named "Ada Lovelace" (ids [mem_1 mem_2])`, string(domain.ErrTypeHeadAmbiguous), nil)).Once()
+	s.expectEnd(domain.OutcomeFailed, true)
 	s.env.ExecuteWorkflow(SyncRoster, in)
 	var ae *temporal.ApplicationError
 	s.Require().True(errors.As(s.env.GetWorkflowError(), &ae))
-	s.Equal(activities.ErrHeadAmbiguous, ae.Type())
+	s.Equal(string(domain.ErrTypeHeadAmbiguous), ae.Type())
 	s.Contains(ae.Message(), "mem_1 mem_2")
 }
 
 func (s *syncSuite) TestSafetyRefusalCompletesAsRefused() {
-	s.happyUntil(activities.StepApply)
+	s.happyUntil(domain.StepApply)
 	reason := "would terminate or remove 45 of 120 active people"
-	s.env.OnActivity(a.ApplyRoster, mock.Anything, mock.Anything).Return(activities.ApplyResult{Outcome: store.OutcomeRefused, Reason: reason}, nil).Once()
+	s.env.OnActivity(a.ApplyRoster, mock.Anything, mock.Anything).Return(activities.ApplyResult{Outcome: domain.OutcomeRefused, Reason: reason}, nil).Once()
 	// The email must say why nothing was applied.
 	s.env.OnActivity(a.SendSyncSummary, mock.Anything, mock.MatchedBy(func(n activities.NotifyInput) bool {
-		return n.Outcome == store.OutcomeRefused && n.Reason == reason
+		return n.Outcome == domain.OutcomeRefused && n.Reason == reason
 	})).Return(activities.NotifyResult{Sent: 1}, nil).Once()
 	s.env.OnActivity(a.FinishRun, mock.Anything, mock.MatchedBy(func(f activities.FinishInput) bool {
-		return f.Outcome == store.OutcomeRefused && f.Error == reason
+		return f.Outcome == domain.OutcomeRefused && f.Error == reason
 	})).Return(nil).Once()
 	s.env.ExecuteWorkflow(SyncRoster, in)
 	s.NoError(s.env.GetWorkflowError())
 	var sum SyncSummary
 	s.NoError(s.env.GetWorkflowResult(&sum))
-	s.Equal(store.OutcomeRefused, sum.Outcome)
+	s.Equal(domain.OutcomeRefused, sum.Outcome)
 	s.Equal(reason, sum.Reason)
 }
 
 func (s *syncSuite) TestOutageIsRetriedUntilFetchSucceeds() {
-	s.happyUntil(activities.StepFetch)
-	outage := temporal.NewApplicationErrorWithOptions("justworks list members: 503 unavailable", activities.ErrJustworksRetryable,
+	s.happyUntil(domain.StepFetch)
+	outage := temporal.NewApplicationErrorWithOptions("justworks list members: 503 unavailable", string(domain.ErrTypeJustworksRetryable),
 		temporal.ApplicationErrorOptions{NextRetryDelay: 30 * time.Second})
 	s.env.OnActivity(a.FetchMembers, mock.Anything, mock.Anything).Return(activities.FetchResult{}, outage).Times(3)
 	s.env.OnActivity(a.FetchMembers, mock.Anything, mock.Anything).Return(okFetch, nil).Once()
 	s.env.OnActivity(a.ResolveOrgTree, mock.Anything, mock.Anything).Return(okTree, nil).Once()
-	s.env.OnActivity(a.ApplyRoster, mock.Anything, mock.Anything).Return(activities.ApplyResult{Outcome: store.OutcomeNoChanges, Counts: store.Counts{Unchanged: 250}}, nil).Once()
-	s.expectEnd(store.OutcomeNoChanges, true)
+	s.env.OnActivity(a.ApplyRoster, mock.Anything, mock.Anything).Return(activities.ApplyResult{Outcome: domain.OutcomeNoChanges, Counts: domain.Counts{Unchanged: 250}}, nil).Once()
+	s.expectEnd(domain.OutcomeNoChanges, true)
 	start := s.env.Now()
 	s.env.ExecuteWorkflow(SyncRoster, in)
 	s.NoError(s.env.GetWorkflowError())
@@ -159,14 +159,14 @@ func (s *syncSuite) TestOutageIsRetriedUntilFetchSucceeds() {
 }
 
 func (s *syncSuite) TestBadCredentialsAreNotRetried() {
-	s.happyUntil(activities.StepLogin)
+	s.happyUntil(domain.StepLogin)
 	s.env.OnActivity(a.Login, mock.Anything, mock.Anything).Return(
-		temporal.NewNonRetryableApplicationError("Justworks rejected the username or password", activities.ErrBadCredentials, nil)).Once()
-	s.expectEnd(store.OutcomeFailed, true)
+		temporal.NewNonRetryableApplicationError("Justworks rejected the username or password", string(domain.ErrTypeBadCredentials), nil)).Once()
+	s.expectEnd(domain.OutcomeFailed, true)
 	s.env.ExecuteWorkflow(SyncRoster, in)
 	var ae *temporal.ApplicationError
 	s.Require().True(errors.As(s.env.GetWorkflowError(), &ae))
-	s.Equal(activities.ErrBadCredentials, ae.Type())
+	s.Equal(string(domain.ErrTypeBadCredentials), ae.Type())
 }
 
 func (s *syncSuite) TestEmailFailureDoesNotFailAppliedSync() {
@@ -179,25 +179,25 @@ func (s *syncSuite) TestEmailFailureDoesNotFailAppliedSync() {
 }
 
 func (s *syncSuite) TestProgressQueryReportsStep() {
-	s.happyUntil(activities.StepApply)
+	s.happyUntil(domain.StepApply)
 	var during Progress
 	s.env.OnActivity(a.ApplyRoster, mock.Anything, mock.Anything).Return(func(_ context.Context, _ activities.RunRef) (activities.ApplyResult, error) {
 		// Ask while the apply step runs.
 		v, err := s.env.QueryWorkflow(ProgressQuery)
 		s.Require().NoError(err)
 		s.Require().NoError(v.Get(&during))
-		return activities.ApplyResult{Outcome: store.OutcomeApplied, Counts: okCounts}, nil
+		return activities.ApplyResult{Outcome: domain.OutcomeApplied, Counts: okCounts}, nil
 	}).Once()
-	s.expectEnd(store.OutcomeApplied, true)
+	s.expectEnd(domain.OutcomeApplied, true)
 	s.env.ExecuteWorkflow(SyncRoster, in)
-	s.Equal(activities.StepApply, during.Step)
+	s.Equal(domain.StepApply, during.Step)
 	s.Equal(250, during.Staged)
 	var end Progress
 	v, err := s.env.QueryWorkflow(ProgressQuery)
 	s.Require().NoError(err)
 	s.Require().NoError(v.Get(&end))
-	s.Equal(activities.StepDone, end.Step)
-	s.Equal(store.OutcomeApplied, end.Outcome)
+	s.Equal(domain.StepDone, end.Step)
+	s.Equal(domain.OutcomeApplied, end.Outcome)
 }
 
 func TestBadInputIsRefused(t *testing.T) {
@@ -210,27 +210,27 @@ func TestBadInputIsRefused(t *testing.T) {
 }
 
 func (s *syncSuite) TestEmptyRosterIsRefusedWithoutResolve() {
-	s.happyUntil(activities.StepFetch)
+	s.happyUntil(domain.StepFetch)
 	s.env.OnActivity(a.FetchMembers, mock.Anything, mock.Anything).Return(activities.FetchResult{Pages: 1}, nil).Once()
 	s.env.OnActivity(a.SendSyncSummary, mock.Anything, mock.MatchedBy(func(n activities.NotifyInput) bool {
-		return n.Outcome == store.OutcomeRefused && strings.Contains(n.Reason, "empty roster")
+		return n.Outcome == domain.OutcomeRefused && strings.Contains(n.Reason, "empty roster")
 	})).Return(activities.NotifyResult{Sent: 1}, nil).Once()
 	s.env.OnActivity(a.FinishRun, mock.Anything, mock.Anything).Return(nil).Once()
 	s.env.ExecuteWorkflow(SyncRoster, in)
 	s.NoError(s.env.GetWorkflowError())
 	var sum SyncSummary
 	s.NoError(s.env.GetWorkflowResult(&sum))
-	s.Equal(store.OutcomeRefused, sum.Outcome)
+	s.Equal(domain.OutcomeRefused, sum.Outcome)
 	s.Contains(sum.Reason, "empty roster", "the starter prints the reason from the summary")
 }
 
 // A cancellation that arrives while the roster is being applied waits for
 // the apply, so the run records (and emails) what the database holds.
 func (s *syncSuite) TestCancelDuringApplyRecordsTheApply() {
-	s.happyUntil(activities.StepApply)
+	s.happyUntil(domain.StepApply)
 	s.env.OnActivity(a.ApplyRoster, mock.Anything, mock.Anything).After(time.Minute).
-		Return(activities.ApplyResult{Outcome: store.OutcomeApplied, Counts: okCounts}, nil).Once()
-	s.expectEnd(store.OutcomeApplied, true)
+		Return(activities.ApplyResult{Outcome: domain.OutcomeApplied, Counts: okCounts}, nil).Once()
+	s.expectEnd(domain.OutcomeApplied, true)
 	s.env.RegisterDelayedCallback(s.env.CancelWorkflow, 30*time.Second)
 	s.env.ExecuteWorkflow(SyncRoster, in)
 	s.NoError(s.env.GetWorkflowError())
@@ -238,9 +238,9 @@ func (s *syncSuite) TestCancelDuringApplyRecordsTheApply() {
 
 // A cancellation before the apply ends the run Canceled, recorded as failed.
 func (s *syncSuite) TestCancelDuringFetchEndsCanceled() {
-	s.happyUntil(activities.StepFetch)
+	s.happyUntil(domain.StepFetch)
 	s.env.OnActivity(a.FetchMembers, mock.Anything, mock.Anything).After(time.Hour).Return(okFetch, nil).Maybe()
-	s.expectEnd(store.OutcomeFailed, true)
+	s.expectEnd(domain.OutcomeFailed, true)
 	s.env.RegisterDelayedCallback(s.env.CancelWorkflow, time.Minute)
 	s.env.ExecuteWorkflow(SyncRoster, in)
 	s.True(temporal.IsCanceledError(s.env.GetWorkflowError()), "%v", s.env.GetWorkflowError())

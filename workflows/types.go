@@ -1,8 +1,6 @@
 package workflows
 
-import (
-	"github.com/rostersync/rostersync/internal/store"
-)
+import "github.com/rostersync/rostersync/internal/domain"
 
 // TaskQueue is where workers poll for Rostersync workflows and activities.
 // (The worker may override it with ROSTERSYNC_TASK_QUEUE.)
@@ -17,9 +15,9 @@ type SyncInput struct {
 
 // SyncSummary is a sync's result: the outcome and the counts, nothing else.
 type SyncSummary struct {
-	Org     string `json:"org"`
-	Outcome string `json:"outcome"`
-	store.Counts
+	Org     string         `json:"org"`
+	Outcome domain.Outcome `json:"outcome"`
+	domain.Counts
 	People int    `json:"people"`
 	HeadID string `json:"head_id,omitempty"`
 	Reason string `json:"reason,omitempty"`
@@ -27,12 +25,12 @@ type SyncSummary struct {
 
 // Progress answers the "progress" query: the current step and what is known so far.
 type Progress struct {
-	Step    string `json:"step"`
-	Org     string `json:"org"`
-	Pages   int    `json:"pages"`
-	Staged  int    `json:"staged"`
-	Outcome string `json:"outcome,omitempty"`
-	store.Counts
+	Step    domain.Step    `json:"step"`
+	Org     string         `json:"org"`
+	Pages   int            `json:"pages"`
+	Staged  int            `json:"staged"`
+	Outcome domain.Outcome `json:"outcome,omitempty"`
+	domain.Counts
 }
 
 // ProgressQuery is the name of the query that returns Progress.
@@ -43,7 +41,3 @@ func WorkflowID(org string) string { return "sync-roster:" + org }
 
 // ScheduleID is the ID of an org's daily schedule.
 func ScheduleID(org string) string { return "sync-roster-daily:" + org }
-
-// OutcomeJoined is a scheduled (or wrongly named) start that found the org's
-// sync already running and left it to finish.
-const OutcomeJoined = "joined"

@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"net"
+	"net/mail"
 	"net/url"
 	"os"
 	"strconv"
@@ -41,6 +42,9 @@ type Config struct {
 	JustworksRateLimit float64
 	// MailTimeout bounds one SMTP conversation.
 	MailTimeout time.Duration
+	// MailListLimit is how many people each section of a summary email lists
+	// by name before "… and N more" (ROSTERSYNC_MAIL_LIST_LIMIT, default 500).
+	MailListLimit int
 
 	invalid []string // values that did not parse, reported by ValidateWorker
 }
@@ -78,6 +82,13 @@ func Load(getenv func(string) string) Config {
 			c.invalid = append(c.invalid, fmt.Sprintf("ROSTERSYNC_JUSTWORKS_RATE_LIMIT %q is not a number (requests per second)", v))
 		}
 	}
+	if v := get("ROSTERSYNC_MAIL_LIST_LIMIT", ""); v != "" {
+		if n, err := strconv.Atoi(v); err == nil && n > 0 {
+			c.MailListLimit = n
+		} else {
+			c.invalid = append(c.invalid, fmt.Sprintf("ROSTERSYNC_MAIL_LIST_LIMIT %q is not a positive whole number (names listed per email section)", v))
+		}
+	}
 	return c
 }
 
@@ -94,6 +105,8 @@ func (c Config) ValidateWorker() error {
 	}
 	if c.SMTPFrom == "" {
 		problems = append(problems, "SMTP_FROM is not set (the sender address of summary emails)")
+	} else if a, err := mail.ParseAddress(c.SMTPFrom); err != nil || a.Address == "" {
+		problems = append(problems, fmt.Sprintf("SMTP_FROM %q is not an email address (e.g. rostersync@example.com or \"Rostersync <rostersync@example.com>\")", c.SMTPFrom))
 	}
 	if len(problems) > 0 {
 		return fmt.Errorf("configuration: %s", strings.Join(problems, "; "))

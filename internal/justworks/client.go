@@ -100,8 +100,11 @@ func New(cfg Config, creds Credentials) (*Client, error) {
 	if cfg.BaseURL == "" {
 		return nil, &Error{Op: "configure", Code: CodeInvalidConfig, Message: "the Justworks base URL is empty"}
 	}
+	if err := CheckBaseURL(cfg.BaseURL); err != nil {
+		return nil, &Error{Op: "configure", Code: CodeInvalidConfig, Message: "the Justworks base URL " + err.Error()}
+	}
 	base, err := url.Parse(cfg.BaseURL)
-	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
+	if err != nil {
 		return nil, &Error{Op: "configure", Code: CodeInvalidConfig, Message: fmt.Sprintf("the Justworks base URL %q is not an http(s) URL", cfg.BaseURL)}
 	}
 	c := &Client{

@@ -9,6 +9,8 @@ import (
 	texttemplate "text/template"
 	"time"
 	"unicode"
+
+	"github.com/rostersync/rostersync/internal/domain"
 )
 
 //go:embed templates/*.tmpl
@@ -93,28 +95,28 @@ func newView(s Summary) (view, error) {
 	c := s.Counts
 	showCounts := true
 	switch s.Outcome {
-	case OutcomeApplied:
+	case domain.OutcomeApplied:
 		v.Outcome = "applied"
 		v.Headline = changesPhrase(c)
 		if v.Headline == "" {
 			v.Headline = "no changes"
 		}
 		v.CountsTitle = "Counts"
-	case OutcomeNoChanges:
+	case domain.OutcomeNoChanges:
 		v.Outcome = "no changes"
 		v.Headline = "no changes"
 		v.CountsTitle = "Counts"
-	case OutcomeRefused:
+	case domain.OutcomeRefused:
 		v.Outcome = "refused"
 		v.Bad = true
 		v.Headline = "sync refused — nothing applied"
 		v.CountsTitle = "What the sync would have done (not applied)"
-	case OutcomeFailed:
+	case domain.OutcomeFailed:
 		v.Outcome = "failed"
 		v.Bad = true
 		v.Headline = "sync failed"
 		v.CountsTitle = "Counts"
-		showCounts = c != Counts{}
+		showCounts = c != domain.Counts{}
 	default:
 		return view{}, fmt.Errorf("render summary: unknown outcome %q", s.Outcome)
 	}
@@ -127,7 +129,7 @@ func newView(s Summary) (view, error) {
 		}
 	}
 
-	people := func(title, key string, ps []Person) {
+	people := func(title string, key domain.Section, ps []Person) {
 		sec := section{Title: title, More: s.Truncated[key]}
 		for _, p := range ps {
 			var d []string
@@ -140,25 +142,25 @@ func newView(s Summary) (view, error) {
 		}
 		v.add(sec)
 	}
-	people("Hires", SectionHires, s.Hires)
-	people("Terminations", SectionTerminations, s.Terminations)
-	people("Rehires", SectionRehires, s.Rehires)
+	people("Hires", domain.SectionHires, s.Hires)
+	people("Terminations", domain.SectionTerminations, s.Terminations)
+	people("Rehires", domain.SectionRehires, s.Rehires)
 
-	sec := section{Title: "Title changes", More: s.Truncated[SectionTitleChanges]}
+	sec := section{Title: "Title changes", More: s.Truncated[domain.SectionTitleChanges]}
 	for _, t := range s.TitleChanges {
 		sec.Items = append(sec.Items, item{Name: nameOr(t.Name, t.ID), Detail: orNone(t.Old) + " → " + orNone(t.New)})
 	}
 	v.add(sec)
 
-	sec = section{Title: "Manager changes", More: s.Truncated[SectionManagerMoves]}
+	sec = section{Title: "Manager changes", More: s.Truncated[domain.SectionManagerMoves]}
 	for _, m := range s.ManagerMoves {
 		sec.Items = append(sec.Items, item{Name: nameOr(m.Name, m.ID), Detail: orNone(m.OldManager) + " → " + orNone(m.NewManager)})
 	}
 	v.add(sec)
 
-	people("Removed from the org chart", SectionRemoved, s.Removed)
+	people("Removed from the org chart", domain.SectionRemoved, s.Removed)
 
-	sec = section{Title: "Tree problems", More: s.Truncated[SectionProblems]}
+	sec = section{Title: "Tree problems", More: s.Truncated[domain.SectionProblems]}
 	for _, p := range s.Problems {
 		sec.Items = append(sec.Items, item{Name: line(p.MemberID), Tag: strings.ReplaceAll(line(p.Kind), "_", " "), Detail: line(p.Detail)})
 	}
@@ -177,7 +179,7 @@ func (v *view) add(s section) {
 }
 
 // changesPhrase is "3 hires, 1 termination, 2 updates" (zero counts left out).
-func changesPhrase(c Counts) string {
+func changesPhrase(c domain.Counts) string {
 	var parts []string
 	for _, x := range []struct {
 		n           int

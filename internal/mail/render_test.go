@@ -7,11 +7,13 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/rostersync/rostersync/internal/domain"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
 
-func sampleSummary(outcome string) Summary {
+func sampleSummary(outcome domain.Outcome) Summary {
 	start := time.Date(2026, 11, 25, 6, 30, 0, 0, time.UTC)
 	s := Summary{
 		OrgID:       "acme",
@@ -25,13 +27,13 @@ func sampleSummary(outcome string) Summary {
 		Finished:    start.Add(83*time.Second + 400*time.Millisecond),
 	}
 	switch outcome {
-	case OutcomeApplied:
-		s.Counts = Counts{Hires: 3, Terminations: 1, Rehires: 1, Updates: 2, Unchanged: 240, Removed: 0, Problems: 2}
+	case domain.OutcomeApplied:
+		s.Counts = domain.Counts{Hires: 3, Terminations: 1, Rehires: 1, Updates: 2, Unchanged: 240, Removed: 0, Problems: 2}
 		s.Hires = []Person{
 			{ID: "mem_1", Name: "José Álvarez", Title: "Staff Engineer", Department: "Engineering"},
 			{ID: "mem_2", Name: "Zoë O'Brien-Smith", Title: "Designer"},
 		}
-		s.Truncated = map[string]int{SectionHires: 1}
+		s.Truncated = map[domain.Section]int{domain.SectionHires: 1}
 		s.Terminations = []Person{{ID: "mem_3", Name: "Grace Hopper", Department: "Research"}}
 		s.Rehires = []Person{{ID: "mem_4", Name: "山田 太郎"}}
 		s.TitleChanges = []TitleChange{{ID: "mem_5", Name: "Ada Lovelace", Old: "Engineer", New: "Principal Engineer"}}
@@ -40,14 +42,14 @@ func sampleSummary(outcome string) Summary {
 			{MemberID: "mem_7", Kind: "unknown_manager", Detail: "manager mem_gone is not in the roster"},
 			{MemberID: "mem_8", Kind: "outside_tree", Detail: "reports to mem_7, whose chain ends at mem_7, whose manager mem_gone is not in the roster"},
 		}
-	case OutcomeNoChanges:
-		s.Counts = Counts{Unchanged: 246}
-	case OutcomeRefused:
-		s.Counts = Counts{Hires: 1, Terminations: 180, Unchanged: 66}
+	case domain.OutcomeNoChanges:
+		s.Counts = domain.Counts{Unchanged: 246}
+	case domain.OutcomeRefused:
+		s.Counts = domain.Counts{Hires: 1, Terminations: 180, Unchanged: 66}
 		s.Reason = "180 of 246 active people (73%) would be terminated; the safety threshold is 20%.\nCheck the Justworks account, then run `starter sync --org acme --force`."
 		s.Terminations = []Person{{ID: "mem_3", Name: "Grace Hopper"}, {ID: "mem_9", Name: "Linus Torvalds"}}
-		s.Truncated = map[string]int{SectionTerminations: 178, SectionHires: 1}
-	case OutcomeFailed:
+		s.Truncated = map[domain.Section]int{domain.SectionTerminations: 178, domain.SectionHires: 1}
+	case domain.OutcomeFailed:
 		s.Reason = "log in to Justworks: invalid_credentials: wrong username or password"
 		s.Finished = time.Time{}
 		s.RequestedBy = "ops@acme.example"
@@ -56,14 +58,14 @@ func sampleSummary(outcome string) Summary {
 }
 
 func TestRenderGolden(t *testing.T) {
-	subjects := map[string]string{
-		OutcomeApplied:   "Rostersync · Acme Inc.: 3 hires, 1 termination, 1 rehire, 2 updates, 2 tree problems",
-		OutcomeNoChanges: "Rostersync · Acme Inc.: no changes",
-		OutcomeRefused:   "Rostersync · Acme Inc.: sync refused — nothing applied",
-		OutcomeFailed:    "Rostersync · Acme Inc.: sync failed",
+	subjects := map[domain.Outcome]string{
+		domain.OutcomeApplied:   "Rostersync · Acme Inc.: 3 hires, 1 termination, 1 rehire, 2 updates, 2 tree problems",
+		domain.OutcomeNoChanges: "Rostersync · Acme Inc.: no changes",
+		domain.OutcomeRefused:   "Rostersync · Acme Inc.: sync refused — nothing applied",
+		domain.OutcomeFailed:    "Rostersync · Acme Inc.: sync failed",
 	}
 	for outcome, subject := range subjects {
-		t.Run(outcome, func(t *testing.T) {
+		t.Run(string(outcome), func(t *testing.T) {
 			m, err := Render(sampleSummary(outcome))
 			if err != nil {
 				t.Fatal(err)
@@ -71,8 +73,8 @@ func TestRenderGolden(t *testing.T) {
 			if m.Subject != subject {
 				t.Errorf("subject = %q, want %q", m.Subject, subject)
 			}
-			golden(t, outcome+".txt", m.Text)
-			golden(t, outcome+".html", m.HTML)
+			golden(t, string(outcome)+".txt", m.Text)
+			golden(t, string(outcome)+".html", m.HTML)
 		})
 	}
 }
@@ -96,7 +98,7 @@ func golden(t *testing.T, name, got string) {
 }
 
 func TestRenderContent(t *testing.T) {
-	m, err := Render(sampleSummary(OutcomeApplied))
+	m, err := Render(sampleSummary(domain.OutcomeApplied))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,13 +123,13 @@ func TestRenderContent(t *testing.T) {
 		t.Error("empty Removed section shown")
 	}
 
-	r, _ := Render(sampleSummary(OutcomeRefused))
+	r, _ := Render(sampleSummary(domain.OutcomeRefused))
 	for _, want := range []string{"safety threshold is 20%", "not applied", "and 178 more", "1 not listed", "Linus Torvalds"} {
 		if !strings.Contains(r.Text, want) || !strings.Contains(r.HTML, want) {
 			t.Errorf("refused mail lacks %q", want)
 		}
 	}
-	f, _ := Render(sampleSummary(OutcomeFailed))
+	f, _ := Render(sampleSummary(domain.OutcomeFailed))
 	if !strings.Contains(f.Text, "invalid_credentials") || strings.Contains(f.Text, "Counts") {
 		t.Errorf("failed text:\n%s", f.Text)
 	}
@@ -136,9 +138,9 @@ func TestRenderContent(t *testing.T) {
 func TestRenderEscapes(t *testing.T) {
 	evil := "<script>alert(1)</script> O'Brien & Co"
 	s := Summary{
-		OrgName: evil, Outcome: OutcomeRefused, Reason: evil, RequestedBy: evil,
+		OrgName: evil, Outcome: domain.OutcomeRefused, Reason: evil, RequestedBy: evil,
 		WebURL:       "javascript:alert(1)",
-		Counts:       Counts{Hires: 1},
+		Counts:       domain.Counts{Hires: 1},
 		Hires:        []Person{{ID: "mem_1", Name: evil, Title: evil, Department: evil}},
 		TitleChanges: []TitleChange{{ID: "mem_1", Name: evil, Old: evil, New: evil}},
 		ManagerMoves: []ManagerMove{{ID: "mem_1", Name: evil, OldManager: evil, NewManager: evil}},
@@ -160,7 +162,7 @@ func TestRenderEscapes(t *testing.T) {
 }
 
 func TestRenderCleansLineBreaks(t *testing.T) {
-	m, err := Render(Summary{OrgName: "Acme\r\nBcc: victim@example.com", Outcome: OutcomeNoChanges})
+	m, err := Render(Summary{OrgName: "Acme\r\nBcc: victim@example.com", Outcome: domain.OutcomeNoChanges})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -177,14 +179,14 @@ func TestRenderUnknownOutcome(t *testing.T) {
 
 func TestChangesPhrase(t *testing.T) {
 	tests := []struct {
-		c    Counts
+		c    domain.Counts
 		want string
 	}{
-		{Counts{}, ""},
-		{Counts{Unchanged: 5}, ""},
-		{Counts{Hires: 1}, "1 hire"},
-		{Counts{Hires: 3, Terminations: 1, Updates: 2}, "3 hires, 1 termination, 2 updates"},
-		{Counts{Removed: 2, Problems: 1}, "2 removals, 1 tree problem"},
+		{domain.Counts{}, ""},
+		{domain.Counts{Unchanged: 5}, ""},
+		{domain.Counts{Hires: 1}, "1 hire"},
+		{domain.Counts{Hires: 3, Terminations: 1, Updates: 2}, "3 hires, 1 termination, 2 updates"},
+		{domain.Counts{Removed: 2, Problems: 1}, "2 removals, 1 tree problem"},
 	}
 	for _, tt := range tests {
 		if got := changesPhrase(tt.c); got != tt.want {

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rostersync/rostersync/internal/domain"
 	"github.com/rostersync/rostersync/internal/mail/mailtest"
 )
 
@@ -32,7 +33,7 @@ func sendErr(t *testing.T, err error) *SendError {
 
 func TestSendRoundTrip(t *testing.T) {
 	srv := mailtest.Start(t)
-	m, err := Render(sampleSummary(OutcomeApplied))
+	m, err := Render(sampleSummary(domain.OutcomeApplied))
 	if err != nil {
 		t.Fatal(err)
 	}

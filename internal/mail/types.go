@@ -1,50 +1,30 @@
 package mail
 
-import "time"
+import (
+	"time"
 
-// Sync outcomes, as the workflow reports them.
-const (
-	OutcomeApplied   = "applied"
-	OutcomeNoChanges = "no_changes"
-	OutcomeRefused   = "refused"
-	OutcomeFailed    = "failed"
-)
-
-// Section keys of Summary.Truncated.
-const (
-	SectionHires        = "hires"
-	SectionTerminations = "terminations"
-	SectionRehires      = "rehires"
-	SectionRemoved      = "removed"
-	SectionTitleChanges = "title_changes"
-	SectionManagerMoves = "manager_moves"
-	SectionProblems     = "problems"
+	"github.com/rostersync/rostersync/internal/domain"
 )
 
 // Summary is everything the summary email says about one sync run.
 type Summary struct {
 	OrgID, OrgName    string
 	WorkflowID, RunID string
-	WebURL            string // the run in Temporal Web
-	Outcome           string // OutcomeApplied, OutcomeNoChanges, OutcomeRefused or OutcomeFailed
-	Reason            string // why a sync was refused or failed
+	WebURL            string         // the run in Temporal Web
+	Outcome           domain.Outcome // how the sync ended
+	Reason            string         // why a sync was refused or failed
 	RequestedBy       string
 	Started, Finished time.Time
-	Counts            Counts
+	Counts            domain.Counts
 
 	Hires, Terminations, Rehires, Removed []Person
 	TitleChanges                          []TitleChange
 	ManagerMoves                          []ManagerMove
 	Problems                              []Problem
 
-	// Truncated says, per section key (SectionHires, ...), how many more
+	// Truncated says, per section key (domain.SectionHires, ...), how many more
 	// entries there are than the lists above hold.
-	Truncated map[string]int
-}
-
-// Counts are the run's totals; the lists in a Summary may be shorter.
-type Counts struct {
-	Hires, Terminations, Rehires, Updates, Unchanged, Removed, Problems int
+	Truncated map[domain.Section]int
 }
 
 // Person is one hired, terminated, rehired or removed member.

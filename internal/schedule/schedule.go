@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
 
 	"go.temporal.io/api/enums/v1"
@@ -17,17 +16,21 @@ import (
 	"github.com/rostersync/rostersync/workflows"
 )
 
-// ParseTimeOfDay reads "HH:MM" (24-hour clock).
+// ParseTimeOfDay reads exactly "HH:MM" (24-hour clock, two digits each).
 func ParseTimeOfDay(s string) (hour, minute int, err error) {
-	h, m, ok := strings.Cut(strings.TrimSpace(s), ":")
-	if ok {
-		hour, err = strconv.Atoi(h)
-		if err == nil {
-			minute, err = strconv.Atoi(m)
+	bad := fmt.Errorf("time of day %q is not HH:MM on a 24-hour clock (e.g. 06:30)", s)
+	if len(s) != 5 || s[2] != ':' {
+		return 0, 0, bad
+	}
+	for _, i := range []int{0, 1, 3, 4} {
+		if s[i] < '0' || s[i] > '9' {
+			return 0, 0, bad
 		}
 	}
-	if !ok || err != nil || hour < 0 || hour > 23 || minute < 0 || minute > 59 || len(m) != 2 {
-		return 0, 0, fmt.Errorf("time of day %q is not HH:MM on a 24-hour clock (e.g. 06:30)", s)
+	hour, _ = strconv.Atoi(s[:2])
+	minute, _ = strconv.Atoi(s[3:])
+	if hour > 23 || minute > 59 {
+		return 0, 0, bad
 	}
 	return hour, minute, nil
 }

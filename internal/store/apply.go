@@ -12,6 +12,8 @@ import (
 
 	"github.com/jmoiron/sqlx"
 	"go.uber.org/zap"
+
+	"github.com/rostersync/rostersync/internal/domain"
 )
 
 // SafetyLimitHint tells an operator how to raise the safety limit; it ends the
@@ -168,9 +170,9 @@ var applyWriteSQL = []string{
 }
 
 type storedResult struct {
-	Outcome string `json:"outcome"`
-	Reason  string `json:"reason,omitempty"`
-	Counts  Counts `json:"counts"`
+	Outcome domain.Outcome `json:"outcome"`
+	Reason  string         `json:"reason,omitempty"`
+	Counts  domain.Counts  `json:"counts"`
 }
 
 // ApplyRoster applies the run's staged roster and tree to the org's stored
@@ -209,7 +211,7 @@ func (s *Store) ApplyRoster(ctx context.Context, p ApplyParams) (ApplyResult, er
 		return ApplyResult{}, fmt.Errorf("apply roster of org %q, run %s: %w", p.OrgID, p.RunID, err)
 	}
 	s.log.Info("applied roster",
-		zap.String("org", p.OrgID), zap.String("run_id", p.RunID), zap.String("outcome", res.Outcome),
+		zap.String("org", p.OrgID), zap.String("run_id", p.RunID), zap.String("outcome", string(res.Outcome)),
 		zap.Any("counts", res.Counts), zap.Duration("took", time.Since(started)))
 	return res, nil
 }
@@ -270,7 +272,7 @@ func (s *Store) applyRoster(ctx context.Context, tx *sqlx.Tx, p ApplyParams) (Ap
 	}
 
 	var c struct {
-		Counts
+		domain.Counts
 		Roster int `db:"roster"`
 		Active int `db:"active"`
 		Leave  int `db:"leaving"`
@@ -294,10 +296,10 @@ func (s *Store) applyRoster(ctx context.Context, tx *sqlx.Tx, p ApplyParams) (Ap
 
 	switch {
 	case c.Roster == 0:
-		res.Outcome = OutcomeRefused
+		res.Outcome = domain.OutcomeRefused
 		res.Reason = "Justworks returned an empty roster; nothing was applied"
 	case c.Active > 0 && float64(c.Leave) > threshold*float64(c.Active)+1e-9:
-		res.Outcome = OutcomeRefused
+		res.Outcome = domain.OutcomeRefused
 		res.Reason = fmt.Sprintf("the roster from Justworks would terminate or remove %d of %d active people (%s %%), above the %s %% safety limit; nothing was applied — check Justworks, or %s",
 			c.Leave, c.Active, percent(float64(c.Leave)/float64(c.Active)), percent(threshold), SafetyLimitHint)
 	default:
@@ -312,9 +314,9 @@ func (s *Store) applyRoster(ctx context.Context, tx *sqlx.Tx, p ApplyParams) (Ap
 			}
 			s.log.Debug("apply step", zap.String("step", "write"), zap.Int("n", i+1), zap.Duration("took", time.Since(t0)))
 		}
-		res.Outcome = OutcomeApplied
+		res.Outcome = domain.OutcomeApplied
 		if c.Hires+c.Terminations+c.Rehires+c.Updates+c.Removed == 0 {
-			res.Outcome = OutcomeNoChanges
+			res.Outcome = domain.OutcomeNoChanges
 		}
 	}
 
@@ -323,7 +325,7 @@ func (s *Store) applyRoster(ctx context.Context, tx *sqlx.Tx, p ApplyParams) (Ap
 		return ApplyResult{}, err
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE sync_runs SET result = $2,
-		applied_at = CASE WHEN $3 THEN now() END WHERE run_id = $1`, p.RunID, b, res.Outcome != OutcomeRefused); err != nil {
+		applied_at = CASE WHEN $3 THEN now() END WHERE run_id = $1`, p.RunID, b, res.Outcome != domain.OutcomeRefused); err != nil {
 		return ApplyResult{}, fmt.Errorf("record the result: %w", err)
 	}
 	return res, nil

@@ -11,6 +11,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/rostersync/rostersync/internal/domain"
 	"github.com/rostersync/rostersync/internal/justworks"
 )
 
@@ -29,7 +30,7 @@ func changeSummary(t *testing.T, s *Store, runID string) []string {
 	}
 	var out []string
 	for _, c := range changes {
-		parts := []string{c.Kind, c.MemberID}
+		parts := []string{string(c.Kind), c.MemberID}
 		for _, f := range c.Fields {
 			p := f.Field + ":" + str(f.Old) + ">" + str(f.New)
 			if f.OldLabel != nil || f.NewLabel != nil {
@@ -62,7 +63,7 @@ func TestApplyResync(t *testing.T) {
 
 	first := roster(12)
 	res := syncRoster(t, s, "acme", "run-1", first, 0)
-	if want := (ApplyResult{Outcome: OutcomeApplied, Counts: Counts{Hires: 12}}); res != want {
+	if want := (ApplyResult{Outcome: domain.OutcomeApplied, Counts: domain.Counts{Hires: 12}}); res != want {
 		t.Fatalf("first sync = %+v, want %+v", res, want)
 	}
 	if got := len(changeSummary(t, s, "run-1")); got != 12 {
@@ -83,7 +84,7 @@ func TestApplyResync(t *testing.T) {
 	second[9].UpdatedAt = second[9].UpdatedAt.AddDate(0, 0, 1)
 
 	res = syncRoster(t, s, "acme", "run-2", second, 0)
-	want := ApplyResult{Outcome: OutcomeApplied, Counts: Counts{Hires: 1, Terminations: 1, Updates: 3, Unchanged: 7, Removed: 1, Problems: 0}}
+	want := ApplyResult{Outcome: domain.OutcomeApplied, Counts: domain.Counts{Hires: 1, Terminations: 1, Updates: 3, Unchanged: 7, Removed: 1, Problems: 0}}
 	if res != want {
 		t.Fatalf("second sync = %+v, want %+v", res, want)
 	}
@@ -140,7 +141,7 @@ func TestApplyResync(t *testing.T) {
 	third[5] = roster(6)[5]
 	third = append(third, roster(12)[11])
 	res = syncRoster(t, s, "acme", "run-3", third, 0)
-	want = ApplyResult{Outcome: OutcomeApplied, Counts: Counts{Rehires: 2, Unchanged: 11}}
+	want = ApplyResult{Outcome: domain.OutcomeApplied, Counts: domain.Counts{Rehires: 2, Unchanged: 11}}
 	if res != want {
 		t.Fatalf("third sync = %+v, want %+v", res, want)
 	}
@@ -158,11 +159,11 @@ func TestApplyResync(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	kinds := map[string]int{}
+	kinds := map[domain.ChangeKind]int{}
 	for _, c := range changes {
 		kinds[c.Kind]++
 	}
-	if len(changes) != 4 || kinds[ChangeUpdate] != 1 {
+	if len(changes) != 4 || kinds[domain.ChangeUpdate] != 1 {
 		t.Errorf("RunChanges(limit 1) = %d rows %v", len(changes), kinds)
 	}
 }
@@ -182,7 +183,7 @@ func TestApplyNoChangesWritesNothing(t *testing.T) {
 	}
 	xminBefore, logBefore := snapshot()
 	res := syncRoster(t, s, "acme", "run-2", people, 0)
-	if want := (ApplyResult{Outcome: OutcomeNoChanges, Counts: Counts{Unchanged: 50}}); res != want {
+	if want := (ApplyResult{Outcome: domain.OutcomeNoChanges, Counts: domain.Counts{Unchanged: 50}}); res != want {
 		t.Fatalf("re-sync = %+v, want %+v", res, want)
 	}
 	xminAfter, logAfter := snapshot()
@@ -227,7 +228,7 @@ func TestApplySafety(t *testing.T) {
 			logBefore := count(t, s, "SELECT count(*) FROM change_log")
 			run := fmt.Sprintf("run-refused-%d", i)
 			res := syncRoster(t, s, "acme", run, tt.members, tt.threshold)
-			if res.Outcome != OutcomeRefused || !strings.Contains(res.Reason, tt.wantReason) {
+			if res.Outcome != domain.OutcomeRefused || !strings.Contains(res.Reason, tt.wantReason) {
 				t.Fatalf("result = %+v, want refused with %q", res, tt.wantReason)
 			}
 			if after := exportJSON(t, s, "acme"); after != before {
@@ -248,17 +249,17 @@ func TestApplySafety(t *testing.T) {
 	}
 	// Raised limit: applied.
 	res := syncRoster(t, s, "acme", "run-raised", leaving, 0.5)
-	if res.Outcome != OutcomeApplied || res.Counts.Terminations != 30 || res.Counts.Removed != 15 {
+	if res.Outcome != domain.OutcomeApplied || res.Counts.Terminations != 30 || res.Counts.Removed != 15 {
 		t.Errorf("with a raised limit: %+v", res)
 	}
 
 	// Exactly at the limit (1 of 5 = 20 %) is allowed.
 	createOrg(t, s, "small")
 	syncRoster(t, s, "small", "small-1", roster(5), 0)
-	if res := syncRoster(t, s, "small", "small-2", roster(4), 0); res.Outcome != OutcomeApplied || res.Counts.Removed != 1 {
+	if res := syncRoster(t, s, "small", "small-2", roster(4), 0); res.Outcome != domain.OutcomeApplied || res.Counts.Removed != 1 {
 		t.Errorf("at the limit: %+v", res)
 	}
-	if res := syncRoster(t, s, "small", "small-3", roster(2), 0); res.Outcome != OutcomeRefused {
+	if res := syncRoster(t, s, "small", "small-3", roster(2), 0); res.Outcome != domain.OutcomeRefused {
 		t.Errorf("2 of 4 leaving: %+v", res)
 	}
 }
@@ -379,7 +380,7 @@ func TestApplyRemovedComesBack(t *testing.T) {
 	s := newStore(t)
 	createOrg(t, s, "acme")
 	people := roster(20)
-	require.Equal(t, OutcomeApplied, syncRoster(t, s, "acme", "r1", people, 0.5).Outcome)
+	require.Equal(t, domain.OutcomeApplied, syncRoster(t, s, "acme", "r1", people, 0.5).Outcome)
 	res := syncRoster(t, s, "acme", "r2", people[:18], 0.5) // mem 18 and 19 vanish
 	require.Equal(t, 2, res.Counts.Removed)
 

@@ -8,6 +8,8 @@ import (
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
+
+	"github.com/rostersync/rostersync/internal/domain"
 )
 
 // changeFieldOrder is the order FieldChanges are listed in: the export's column
@@ -24,11 +26,11 @@ var changeFieldOrder = map[string]int{
 // managers' display names as labels.
 func (s *Store) RunChanges(ctx context.Context, runID string, limitPerKind int) ([]Change, error) {
 	var rows []struct {
-		OrgID       string `db:"org_id"`
-		MemberID    string `db:"member_id"`
-		Kind        string `db:"kind"`
-		Fields      []byte `db:"fields"`
-		DisplayName string `db:"display_name"`
+		OrgID       string            `db:"org_id"`
+		MemberID    string            `db:"member_id"`
+		Kind        domain.ChangeKind `db:"kind"`
+		Fields      []byte            `db:"fields"`
+		DisplayName string            `db:"display_name"`
 	}
 	err := s.db.SelectContext(ctx, &rows, `
 		SELECT org_id, member_id, kind, fields, display_name FROM (
@@ -145,4 +147,37 @@ func selectProblems(ctx context.Context, q sqlx.QueryerContext, query string, ar
 		out[i] = ExportProblem(r)
 	}
 	return out, nil
+}
+
+// RunSectionTotals counts, per section of the summary, every entry the run's
+// change log holds (RunChanges may list fewer): people hired, terminated,
+// rehired and removed; title changes and manager moves among updates and
+// rehires. Problems are not change-log rows; the run's counts hold them.
+func (s *Store) RunSectionTotals(ctx context.Context, runID string) (map[domain.Section]int, error) {
+	var t struct {
+		Hires        int `db:"hires"`
+		Terminations int `db:"terminations"`
+		Rehires      int `db:"rehires"`
+		Removed      int `db:"removed"`
+		Titles       int `db:"titles"`
+		Managers     int `db:"managers"`
+	}
+	err := s.db.GetContext(ctx, &t, `
+		SELECT
+			count(*) FILTER (WHERE kind = $2) AS hires,
+			count(*) FILTER (WHERE kind = $3) AS terminations,
+			count(*) FILTER (WHERE kind = $4) AS rehires,
+			count(*) FILTER (WHERE kind = $5) AS removed,
+			count(*) FILTER (WHERE kind IN ($4, $6) AND fields ? $7) AS titles,
+			count(*) FILTER (WHERE kind IN ($4, $6) AND fields ? $8) AS managers
+		FROM change_log WHERE run_id = $1`, runID,
+		domain.ChangeHire, domain.ChangeTermination, domain.ChangeRehire, domain.ChangeRemoved, domain.ChangeUpdate,
+		domain.FieldJobTitle, domain.FieldManagerID)
+	if err != nil {
+		return nil, fmt.Errorf("count changes of run %s: %w", runID, err)
+	}
+	return map[domain.Section]int{
+		domain.SectionHires: t.Hires, domain.SectionTerminations: t.Terminations, domain.SectionRehires: t.Rehires,
+		domain.SectionRemoved: t.Removed, domain.SectionTitleChanges: t.Titles, domain.SectionManagerMoves: t.Managers,
+	}, nil
 }

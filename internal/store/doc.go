@@ -25,7 +25,7 @@
 //	(*Store) ApplyRoster(ctx, ApplyParams) (ApplyResult, error)    // one transaction; idempotent per run
 //	(*Store) RunChanges(ctx, runID string, limitPerKind int) ([]Change, error)
 //	(*Store) RunProblems(ctx, runID string, limit int) ([]ExportProblem, error)
-//	(*Store) FinishRun(ctx, runID, outcome string, c Counts, errText string) error // also drops the run's staging
+//	(*Store) FinishRun(ctx, runID string, outcome domain.Outcome, c domain.Counts, errText string) error // also drops the run's staging
 //	(*Store) LastRuns(ctx, orgID string, n int) ([]Run, error)
 //	(*Store) ClaimNotification(ctx, runID, recipient string) (bool, error)
 //	(*Store) MarkNotified(ctx, runID, recipient string) error

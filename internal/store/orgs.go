@@ -6,11 +6,14 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
+
+	"github.com/rostersync/rostersync/internal/domain"
 )
 
 // DefaultSafetyThreshold is the fraction of stored active people a sync may
@@ -100,8 +103,10 @@ func (s *Store) UpsertOrg(ctx context.Context, o Org) (created bool, err error) 
 		case err != nil:
 			return err
 		default:
-			if old.Username != o.Username || old.JustworksURL != o.JustworksURL ||
-				!bytes.Equal(old.SealedPassword, o.SealedPassword) || !bytes.Equal(old.SealedTOTPSecret, o.SealedTOTPSecret) {
+			// The block is the worker's verdict on the stored credentials: a
+			// writer's older copy never overwrites it; new credentials lift it.
+			o.LoginBlocked = old.LoginBlocked
+			if credentialsChanged(old, o) {
 				o.LoginBlocked = ""
 			}
 		}
@@ -129,6 +134,101 @@ func (s *Store) UpsertOrg(ctx context.Context, o Org) (created bool, err error) 
 	return created, nil
 }
 
+// ErrExists is returned when an org to create was created meanwhile.
+var ErrExists = errors.New("already exists")
+
+// OrgWrite says which org SaveOrg writes: an existing one, or a new one with
+// its first owner.
+type OrgWrite struct {
+	ID     string
+	Create bool
+	Owner  string // with Create: the verified person who becomes owner
+}
+
+// SaveOrg creates or changes the org under its row lock: update gets the
+// stored org (the zero Org for a new one) and returns what to store, so
+// concurrent writers never lose each other's changes, and a create never
+// replaces an org someone else created meanwhile (ErrExists); a new org and
+// its first owner are written together. It returns what was stored.
+func (s *Store) SaveOrg(ctx context.Context, w OrgWrite, update func(old Org) (Org, error)) (Org, error) {
+	id, create := w.ID, w.Create
+	if create && NormalizeEmail(w.Owner) == "" {
+		return Org{}, fmt.Errorf("create org %q: %w: no owner", id, ErrBadInput)
+	}
+	var saved Org
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		old, err := getOrg(ctx, tx, id, true)
+		switch {
+		case create && err == nil:
+			return fmt.Errorf("org %q was created meanwhile by someone else: %w", id, ErrExists)
+		case create && errors.Is(err, ErrNotFound):
+			old = Org{}
+		case err != nil:
+			return err
+		}
+		o, err := update(old)
+		if err != nil {
+			return err
+		}
+		if o.ID != id {
+			return fmt.Errorf("save org %q: %w: the update changed the id to %q", id, ErrBadInput, o.ID)
+		}
+		if !create {
+			o.LoginBlocked = old.LoginBlocked
+			if credentialsChanged(old, o) {
+				o.LoginBlocked = ""
+			}
+		}
+		if o.SafetyThreshold == 0 {
+			o.SafetyThreshold = DefaultSafetyThreshold
+		}
+		if o.SafetyThreshold < 0 || o.SafetyThreshold > 1 || o.SafetyThreshold != o.SafetyThreshold {
+			return fmt.Errorf("%w: safety threshold %v is not a fraction in (0, 1]", ErrBadInput, o.SafetyThreshold)
+		}
+		if o.Notify == nil {
+			o.Notify = []string{}
+		}
+		_, err = tx.ExecContext(ctx, `
+			INSERT INTO orgs (id, name, justworks_url, username, sealed_password, sealed_totp_secret, head_name,
+				notify, daily, daily_time, time_zone, schedule_as, safety_threshold, login_blocked)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+			ON CONFLICT (id) DO UPDATE SET
+				name = EXCLUDED.name, justworks_url = EXCLUDED.justworks_url, username = EXCLUDED.username,
+				sealed_password = EXCLUDED.sealed_password, sealed_totp_secret = EXCLUDED.sealed_totp_secret,
+				head_name = EXCLUDED.head_name, notify = EXCLUDED.notify, daily = EXCLUDED.daily,
+				daily_time = EXCLUDED.daily_time, time_zone = EXCLUDED.time_zone, schedule_as = EXCLUDED.schedule_as,
+				safety_threshold = EXCLUDED.safety_threshold, login_blocked = EXCLUDED.login_blocked,
+				updated_at = now()`,
+			o.ID, o.Name, o.JustworksURL, o.Username, o.SealedPassword, o.SealedTOTPSecret, o.HeadName,
+			pq.Array(o.Notify), o.Daily, o.DailyTime, o.TimeZone, o.ScheduleAs, o.SafetyThreshold, o.LoginBlocked)
+		if isCode(err, "23514") { // check_violation
+			return fmt.Errorf("%w: %v", ErrBadInput, err)
+		}
+		if err != nil {
+			return err
+		}
+		if create {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO org_users (org_id, email, level) VALUES ($1, $2, $3)`,
+				id, NormalizeEmail(w.Owner), domain.LevelOwner); err != nil {
+				return err
+			}
+		}
+		saved, err = getOrg(ctx, tx, id, false)
+		return err
+	})
+	if err != nil {
+		return Org{}, fmt.Errorf("save org %q: %w", id, err)
+	}
+	return saved, nil
+}
+
+// credentialsChanged: the block exists to stop retrying credentials
+// Justworks rejected; different ones (or another account) deserve a try.
+func credentialsChanged(old, o Org) bool {
+	return old.Username != o.Username || old.JustworksURL != o.JustworksURL ||
+		!bytes.Equal(old.SealedPassword, o.SealedPassword) || !bytes.Equal(old.SealedTOTPSecret, o.SealedTOTPSecret)
+}
+
 // BlockLogin records why logins for the org stop (Justworks rejected the
 // credentials); an empty reason lifts the block.
 func (s *Store) BlockLogin(ctx context.Context, orgID, reason string) error {
@@ -142,78 +242,143 @@ func (s *Store) BlockLogin(ctx context.Context, orgID, reason string) error {
 	return nil
 }
 
-// Levels lists the access levels, highest first.
-var Levels = []string{LevelOwner, LevelTechnicalOwner, LevelAdmin, LevelMember}
-
-// ValidLevel reports whether level is one of Levels.
-func ValidLevel(level string) bool {
-	for _, l := range Levels {
-		if l == level {
-			return true
-		}
-	}
-	return false
-}
-
 // NormalizeEmail is how user emails are keyed: trimmed and lower-cased.
 func NormalizeEmail(email string) string { return strings.ToLower(strings.TrimSpace(email)) }
 
-// SetUser gives email the level in the org (creating or changing it).
-func (s *Store) SetUser(ctx context.Context, orgID, email, level string) error {
+// SetUser gives email the level in the org (creating or changing it) without
+// asking who acts: it makes the first owner of a new org. The last-owner rule
+// still holds. People change levels through GrantLevel.
+func (s *Store) SetUser(ctx context.Context, orgID, email string, level domain.Level) error {
+	_, err := s.setLevel(ctx, orgID, email, level, func(from domain.Level, owners int) error {
+		return domain.LastOwner(orgID, NormalizeEmail(email), from, level, owners)
+	})
+	return err
+}
+
+// Grant asks for one person's level to change: Actor (verified by the
+// caller: a signed-in console user, or an operator's --as) sets Target's
+// level to To (domain.LevelNone takes access away).
+type Grant struct {
+	Org, Actor, Target string
+	To                 domain.Level
+}
+
+// GrantLevel applies the access policy (domain.MayGrant) and the change in one
+// transaction that holds the org's row, so two owners demoting each other at
+// once cannot leave the org without an owner. A refusal is a
+// *domain.RefusedError. It returns the target's level before the change.
+func (s *Store) GrantLevel(ctx context.Context, g Grant) (domain.Level, error) {
+	actor := NormalizeEmail(g.Actor)
+	var actorLevel domain.Level
+	return s.setLevel(ctx, g.Org, g.Target, g.To, func(from domain.Level, owners int) error {
+		return domain.MayGrant(domain.Grant{Org: g.Org, Actor: actor, ActorLevel: actorLevel,
+			Target: NormalizeEmail(g.Target), From: from, To: g.To, OwnersInOrg: owners})
+	}, func(tx *sqlx.Tx) (err error) {
+		actorLevel, err = userLevel(ctx, tx, g.Org, actor)
+		return err
+	})
+}
+
+// setLevel locks the org, reads the target's level and the owner count, asks
+// check, and writes the new level (LevelNone deletes the user).
+func (s *Store) setLevel(ctx context.Context, orgID, email string, level domain.Level,
+	check func(from domain.Level, owners int) error, before ...func(*sqlx.Tx) error) (domain.Level, error) {
 	e := NormalizeEmail(email)
 	if e == "" {
-		return fmt.Errorf("set user of org %q: %w: the email is empty", orgID, ErrBadInput)
+		return "", fmt.Errorf("set user of org %q: %w: the email is empty", orgID, ErrBadInput)
 	}
-	if !ValidLevel(level) {
-		return fmt.Errorf("set user %q of org %q: %w: level %q is not one of %s", e, orgID, ErrBadInput, level, strings.Join(Levels, ", "))
+	if level != domain.LevelNone {
+		if _, err := domain.ParseLevel(string(level)); err != nil {
+			return "", fmt.Errorf("set user %q of org %q: %w: %v", e, orgID, ErrBadInput, err)
+		}
 	}
-	_, err := s.db.ExecContext(ctx, `
-		INSERT INTO org_users (org_id, email, level) VALUES ($1, $2, $3)
-		ON CONFLICT (org_id, email) DO UPDATE SET level = EXCLUDED.level, updated_at = now()`, orgID, e, level)
+	var from domain.Level
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		var id string
+		if err := tx.GetContext(ctx, &id, "SELECT id FROM orgs WHERE id = $1 FOR UPDATE", orgID); err != nil {
+			if errors.Is(err, sql.ErrNoRows) {
+				return fmt.Errorf("org %q: %w", orgID, ErrNotFound)
+			}
+			return err
+		}
+		for _, f := range before {
+			if err := f(tx); err != nil {
+				return err
+			}
+		}
+		var err error
+		if from, err = userLevel(ctx, tx, orgID, e); err != nil {
+			return err
+		}
+		var owners int
+		if err := tx.GetContext(ctx, &owners, "SELECT count(*) FROM org_users WHERE org_id = $1 AND level = $2", orgID, domain.LevelOwner); err != nil {
+			return err
+		}
+		if err := check(from, owners); err != nil {
+			return err
+		}
+		if level == domain.LevelNone {
+			_, err = tx.ExecContext(ctx, "DELETE FROM org_users WHERE org_id = $1 AND email = $2", orgID, e)
+		} else {
+			_, err = tx.ExecContext(ctx, `
+				INSERT INTO org_users (org_id, email, level) VALUES ($1, $2, $3)
+				ON CONFLICT (org_id, email) DO UPDATE SET level = EXCLUDED.level, updated_at = now()`, orgID, e, level)
+		}
+		return err
+	})
 	if err != nil {
-		return fmt.Errorf("set user %q of org %q: %w", e, orgID, notFoundIfFK(err, "org "+orgID))
+		if domain.IsRefused(err) || errors.Is(err, ErrNotFound) {
+			return from, err
+		}
+		return from, fmt.Errorf("set user %q of org %q: %w", e, orgID, err)
 	}
-	return nil
+	return from, nil
 }
 
-// RemoveUser takes the user's access to the org away; removing a non-user is not
-// an error.
+// RemoveUser takes the user's access to the org away (the last owner stays);
+// removing a non-user is not an error.
 func (s *Store) RemoveUser(ctx context.Context, orgID, email string) error {
-	_, err := s.db.ExecContext(ctx, "DELETE FROM org_users WHERE org_id = $1 AND email = $2", orgID, NormalizeEmail(email))
-	if err != nil {
-		return fmt.Errorf("remove user of org %q: %w", orgID, err)
-	}
-	return nil
+	_, err := s.setLevel(ctx, orgID, email, domain.LevelNone, func(from domain.Level, owners int) error {
+		return domain.LastOwner(orgID, NormalizeEmail(email), from, domain.LevelNone, owners)
+	})
+	return err
 }
 
-// UserLevel is the user's level in the org, "" when not a user of it.
-func (s *Store) UserLevel(ctx context.Context, orgID, email string) (string, error) {
-	var level string
-	err := s.db.GetContext(ctx, &level, "SELECT level FROM org_users WHERE org_id = $1 AND email = $2", orgID, NormalizeEmail(email))
+// UserLevel is the user's level in the org, domain.LevelNone when not a user of it.
+func (s *Store) UserLevel(ctx context.Context, orgID, email string) (domain.Level, error) {
+	return userLevel(ctx, s.db, orgID, NormalizeEmail(email))
+}
+
+func userLevel(ctx context.Context, q sqlx.QueryerContext, orgID, email string) (domain.Level, error) {
+	var level domain.Level
+	err := sqlx.GetContext(ctx, q, &level, "SELECT level FROM org_users WHERE org_id = $1 AND email = $2", orgID, email)
 	if errors.Is(err, sql.ErrNoRows) {
-		return "", nil
+		return domain.LevelNone, nil
 	}
 	if err != nil {
-		return "", fmt.Errorf("user level in org %q: %w", orgID, err)
+		return domain.LevelNone, fmt.Errorf("user level in org %q: %w", orgID, err)
 	}
 	return level, nil
 }
 
 // OrgUser is one user of an org.
 type OrgUser struct {
-	Email string `db:"email"`
-	Level string `db:"level"`
+	Email string       `db:"email"`
+	Level domain.Level `db:"level"`
 }
 
 // Users lists the org's users, highest level first, then by email.
 func (s *Store) Users(ctx context.Context, orgID string) ([]OrgUser, error) {
 	users := []OrgUser{}
-	err := s.db.SelectContext(ctx, &users, `
-		SELECT email, level FROM org_users WHERE org_id = $1
-		ORDER BY array_position(ARRAY['owner','technical_owner','admin','member'], level), email`, orgID)
-	if err != nil {
+	if err := s.db.SelectContext(ctx, &users, `SELECT email, level FROM org_users WHERE org_id = $1`, orgID); err != nil {
 		return nil, fmt.Errorf("list users of org %q: %w", orgID, err)
 	}
+	sort.Slice(users, func(i, j int) bool {
+		if a, b := users[i].Level.Rank(), users[j].Level.Rank(); a != b {
+			return a > b
+		}
+		return users[i].Email < users[j].Email
+	})
 	return users, nil
 }
 

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+
+	"github.com/rostersync/rostersync/internal/domain"
 )
 
 // BeginRun records a sync run. It is idempotent per RunID: a retried call keeps
@@ -34,7 +36,7 @@ func (s *Store) BeginRun(ctx context.Context, r Run) error {
 
 // FinishRun records the run's outcome and drops its staging and session. A
 // repeated call overwrites the outcome but keeps the first finish time.
-func (s *Store) FinishRun(ctx context.Context, runID, outcome string, c Counts, errText string) error {
+func (s *Store) FinishRun(ctx context.Context, runID string, outcome domain.Outcome, c domain.Counts, errText string) error {
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 		res, err := tx.ExecContext(ctx, `
 			UPDATE sync_runs SET finished_at = coalesce(finished_at, now()), outcome = $2,
@@ -111,28 +113,28 @@ func (s *Store) PruneStaging(ctx context.Context, olderThan time.Duration) (int,
 }
 
 type runRow struct {
-	RunID        string       `db:"run_id"`
-	OrgID        string       `db:"org_id"`
-	WorkflowID   string       `db:"workflow_id"`
-	RequestedBy  string       `db:"requested_by"`
-	StartedAt    time.Time    `db:"started_at"`
-	FinishedAt   sql.NullTime `db:"finished_at"`
-	Outcome      string       `db:"outcome"`
-	Hires        int          `db:"hires"`
-	Terminations int          `db:"terminations"`
-	Rehires      int          `db:"rehires"`
-	Updates      int          `db:"updates"`
-	Unchanged    int          `db:"unchanged"`
-	Removed      int          `db:"removed"`
-	Problems     int          `db:"problems"`
-	Error        string       `db:"error"`
+	RunID        string         `db:"run_id"`
+	OrgID        string         `db:"org_id"`
+	WorkflowID   string         `db:"workflow_id"`
+	RequestedBy  string         `db:"requested_by"`
+	StartedAt    time.Time      `db:"started_at"`
+	FinishedAt   sql.NullTime   `db:"finished_at"`
+	Outcome      domain.Outcome `db:"outcome"`
+	Hires        int            `db:"hires"`
+	Terminations int            `db:"terminations"`
+	Rehires      int            `db:"rehires"`
+	Updates      int            `db:"updates"`
+	Unchanged    int            `db:"unchanged"`
+	Removed      int            `db:"removed"`
+	Problems     int            `db:"problems"`
+	Error        string         `db:"error"`
 }
 
 func (r runRow) run() Run {
 	out := Run{
 		RunID: r.RunID, OrgID: r.OrgID, WorkflowID: r.WorkflowID, RequestedBy: r.RequestedBy,
 		StartedAt: r.StartedAt, Outcome: r.Outcome, Error: r.Error,
-		Counts: Counts{Hires: r.Hires, Terminations: r.Terminations, Rehires: r.Rehires, Updates: r.Updates,
+		Counts: domain.Counts{Hires: r.Hires, Terminations: r.Terminations, Rehires: r.Rehires, Updates: r.Updates,
 			Unchanged: r.Unchanged, Removed: r.Removed, Problems: r.Problems},
 	}
 	if r.FinishedAt.Valid {

@@ -13,6 +13,7 @@ import (
 	"github.com/lib/pq"
 	"go.uber.org/zap"
 
+	"github.com/rostersync/rostersync/internal/domain"
 	"github.com/rostersync/rostersync/internal/testenv"
 )
 
@@ -194,18 +195,18 @@ func TestUsers(t *testing.T) {
 		name      string
 		org       string
 		email     string
-		level     string
+		level     domain.Level
 		wantErr   error
 		lookup    string
-		wantLevel string
+		wantLevel domain.Level
 	}{
-		{"owner, mixed case", "acme", " Ada@Acme.Example ", LevelOwner, nil, "ada@acme.example", LevelOwner},
-		{"lookup ignores case", "acme", "grace@acme.example", LevelAdmin, nil, "GRACE@acme.example", LevelAdmin},
-		{"change level", "acme", "grace@acme.example", LevelMember, nil, "grace@acme.example", LevelMember},
-		{"other org does not see it", "other", "bob@other.example", LevelTechnicalOwner, nil, "bob@other.example", LevelTechnicalOwner},
+		{"owner, mixed case", "acme", " Ada@Acme.Example ", domain.LevelOwner, nil, "ada@acme.example", domain.LevelOwner},
+		{"lookup ignores case", "acme", "grace@acme.example", domain.LevelAdmin, nil, "GRACE@acme.example", domain.LevelAdmin},
+		{"change level", "acme", "grace@acme.example", domain.LevelMember, nil, "grace@acme.example", domain.LevelMember},
+		{"other org does not see it", "other", "bob@other.example", domain.LevelTechnicalOwner, nil, "bob@other.example", domain.LevelTechnicalOwner},
 		{"bad level", "acme", "eve@acme.example", "superuser", ErrBadInput, "eve@acme.example", ""},
-		{"empty email", "acme", "  ", LevelAdmin, ErrBadInput, "", ""},
-		{"missing org", "nope", "eve@acme.example", LevelAdmin, ErrNotFound, "eve@acme.example", ""},
+		{"empty email", "acme", "  ", domain.LevelAdmin, ErrBadInput, "", ""},
+		{"missing org", "nope", "eve@acme.example", domain.LevelAdmin, ErrNotFound, "eve@acme.example", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -269,11 +270,11 @@ func TestRunsAndSessions(t *testing.T) {
 	if err := s.StageTree(ctx, "run-1", "mem_00000", resolve(roster(5))); err != nil {
 		t.Fatal(err)
 	}
-	c := Counts{Hires: 5, Problems: 1}
-	if err := s.FinishRun(ctx, "run-1", OutcomeApplied, c, ""); err != nil {
+	c := domain.Counts{Hires: 5, Problems: 1}
+	if err := s.FinishRun(ctx, "run-1", domain.OutcomeApplied, c, ""); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.FinishRun(ctx, "run-404", OutcomeFailed, Counts{}, "boom"); !errors.Is(err, ErrNotFound) {
+	if err := s.FinishRun(ctx, "run-404", domain.OutcomeFailed, domain.Counts{}, "boom"); !errors.Is(err, ErrNotFound) {
 		t.Errorf("FinishRun of a missing run: %v", err)
 	}
 	for _, table := range []string{"staging_members", "staging_tree", "staging_problems", "staging_heads", "sessions"} {
@@ -291,7 +292,7 @@ func TestRunsAndSessions(t *testing.T) {
 	if len(runs) != 2 || runs[0].RunID != "run-2" || runs[1].RunID != "run-1" {
 		t.Fatalf("LastRuns = %+v", runs)
 	}
-	if r := runs[1]; r.Outcome != OutcomeApplied || r.Counts != c || r.FinishedAt == nil || r.RequestedBy != "ada@acme.example" {
+	if r := runs[1]; r.Outcome != domain.OutcomeApplied || r.Counts != c || r.FinishedAt == nil || r.RequestedBy != "ada@acme.example" {
 		t.Errorf("finished run = %+v", r)
 	}
 	if r := runs[0]; r.FinishedAt != nil || r.Outcome != "" {
@@ -370,7 +371,7 @@ func TestPruneAndDropStaging(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A finished run whose staging was left behind (e.g. written after FinishRun).
-	if err := s.FinishRun(ctx, "done", OutcomeApplied, Counts{}, ""); err != nil {
+	if err := s.FinishRun(ctx, "done", domain.OutcomeApplied, domain.Counts{}, ""); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.StageMembers(ctx, "done", 3, roster(1)); err != nil {

@@ -3,6 +3,8 @@ package store
 import (
 	"errors"
 	"time"
+
+	"github.com/rostersync/rostersync/internal/domain"
 )
 
 // ErrNotFound is returned when an org (or run) does not exist.
@@ -12,31 +14,6 @@ var ErrNotFound = errors.New("not found")
 // invalid date); errors wrapping it name the member and field. Retrying the
 // same data cannot help.
 var ErrBadInput = errors.New("bad input")
-
-// Access levels, highest first.
-const (
-	LevelOwner          = "owner"
-	LevelTechnicalOwner = "technical_owner"
-	LevelAdmin          = "admin"
-	LevelMember         = "member"
-)
-
-// Sync outcomes.
-const (
-	OutcomeApplied   = "applied"
-	OutcomeNoChanges = "no_changes"
-	OutcomeRefused   = "refused"
-	OutcomeFailed    = "failed"
-)
-
-// Change kinds in the change log.
-const (
-	ChangeHire        = "hire"
-	ChangeTermination = "termination"
-	ChangeRehire      = "rehire"
-	ChangeUpdate      = "update"
-	ChangeRemoved     = "removed"
-)
 
 // Org is one connected Justworks account and its sync settings. Credentials are
 // stored sealed (internal/secrets); the store never sees them in clear.
@@ -59,17 +36,6 @@ type Org struct {
 	UpdatedAt        time.Time
 }
 
-// Counts partition the people of a sync (Problems counts problem rows).
-type Counts struct {
-	Hires        int `json:"hires"`
-	Terminations int `json:"terminations"`
-	Rehires      int `json:"rehires"`
-	Updates      int `json:"updates"`
-	Unchanged    int `json:"unchanged"`
-	Removed      int `json:"removed"`
-	Problems     int `json:"problems"`
-}
-
 // Run is one sync run, keyed by its Temporal run ID.
 type Run struct {
 	RunID       string
@@ -78,8 +44,8 @@ type Run struct {
 	RequestedBy string
 	StartedAt   time.Time
 	FinishedAt  *time.Time
-	Outcome     string
-	Counts      Counts
+	Outcome     domain.Outcome
+	Counts      domain.Counts
 	Error       string
 }
 
@@ -92,15 +58,15 @@ type ApplyParams struct {
 
 // ApplyResult is what ApplyRoster did. Reason explains a refusal.
 type ApplyResult struct {
-	Outcome string
+	Outcome domain.Outcome
 	Reason  string
-	Counts  Counts
+	Counts  domain.Counts
 }
 
 // Change is one change-log row of a run, with the person's display name.
 type Change struct {
 	MemberID    string
-	Kind        string
+	Kind        domain.ChangeKind
 	DisplayName string
 	Fields      []FieldChange
 }
