@@ -9,9 +9,11 @@
 //	(*Store) Close() error
 //	(*Store) Migrate(ctx) error                                   // advisory-locked, safe with many workers
 //	(*Store) GetOrg(ctx, id) (Org, error)                          // ErrNotFound
-//	(*Store) UpsertOrg(ctx, Org) (created bool, err error)
-//	(*Store) SetUser(ctx, orgID, email, level string) error
-//	(*Store) UserLevel(ctx, orgID, email string) (string, error)   // "" when not a user of the org
+//	(*Store) SaveOrg(ctx, OrgWrite, update func(Org) (Org, error)) (Org, error) // under the org's row lock; ErrExists
+//	(*Store) UpsertOrg(ctx, Org) (created bool, err error)          // tests and tools: write an org as given
+//	(*Store) SetUser(ctx, orgID, email string, level domain.Level) error // the first owner; last-owner rule kept
+//	(*Store) GrantLevel(ctx, Grant) (domain.Level, error)           // domain.MayGrant and the change, one transaction
+//	(*Store) UserLevel(ctx, orgID, email string) (domain.Level, error) // LevelNone when not a user of the org
 //	(*Store) BlockLogin(ctx, orgID, reason string) error
 //	(*Store) BeginRun(ctx, Run) error                              // idempotent per RunID
 //	(*Store) SaveSession(ctx, runID string, sealedToken []byte) error
@@ -42,10 +44,12 @@
 //	(*Store) ListOrgs(ctx) ([]Org, error)
 //	(*Store) Users(ctx, orgID string) ([]OrgUser, error)
 //	(*Store) RemoveUser(ctx, orgID, email string) error
-//	ValidLevel(level string) bool, NormalizeEmail(email string) string, DefaultSafetyThreshold, SafetyLimitHint
+//	(*Store) RunSectionTotals(ctx, runID string) (map[domain.Section]int, error)
+//	NormalizeEmail(email string) string, DefaultSafetyThreshold, SafetyLimitHint
 //
 // Errors: ErrNotFound (a missing org or run), ErrBadInput (data that can never
-// be stored as sent; retrying cannot help).
+// be stored as sent; retrying cannot help), ErrExists (an org to create exists);
+// the access policy's refusals are *domain.RefusedError.
 //
 // Data model, in migrations/0001_schema.sql: everything is keyed by org; member
 // ids sort in byte order (COLLATE "C"). A run's fetched members go to UNLOGGED
