@@ -83,7 +83,20 @@ func orgSet(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	return nil
 }
 
+// orgSetError words a refused request with the flags that set each field.
 func orgSetError(org string, isNew bool, err error) string {
+	var bad orgsettings.Invalid
+	if errors.As(err, &bad) {
+		flags := map[string]string{orgsettings.FieldPassword: "password-file (or --password-env)", orgsettings.FieldTOTPSecret: "totp-secret-file"}
+		named := orgsettings.Invalid{}
+		for f, msg := range bad {
+			if fl, ok := flags[f]; ok {
+				f = fl
+			}
+			named[f] = msg
+		}
+		err = named
+	}
 	if isNew {
 		return fmt.Sprintf("new org %s: %v", org, err)
 	}

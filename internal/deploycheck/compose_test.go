@@ -102,6 +102,7 @@ func configEnvVars(t *testing.T) []envVar {
 // that a deployment may leave empty.
 var optionalWithoutDefault = map[string]string{
 	"ROSTERSYNC_JUSTWORKS_RATE_LIMIT": "empty means the client's built-in rate limit",
+	"ROSTERSYNC_MAIL_LIST_LIMIT":      "empty means 500 names per section",
 }
 
 func getenvOf(env map[string]string) func(string) string {

@@ -83,9 +83,12 @@ func TestSyncOfUnknownOrgFailsFast(t *testing.T) {
 func TestStarterGuardsCredentialsAndOwners(t *testing.T) {
 	s := newStack(t, sandbox.Config{People: 5})
 	s.setupOrg()
-	_, errOut, code := s.run("org", "set", "--org", s.org, "--justworks-url", "http://evil.example", "--as", tech)
+	_, errOut, code := s.run("org", "set", "--org", s.org, "--justworks-url", "https://evil.example", "--as", tech)
 	require.Equal(t, 2, code, errOut)
 	require.Contains(t, errOut, "needs the password")
+	_, errOut, code = s.run("org", "set", "--org", s.org, "--justworks-url", "http://evil.example", "--as", tech)
+	require.Equal(t, 2, code, errOut)
+	require.Contains(t, errOut, "must use https")
 	out := s.mustRun("status", "--org", s.org)
 	require.Contains(t, out, s.jwURL)
 
