@@ -110,19 +110,7 @@ func (s *Store) UpsertOrg(ctx context.Context, o Org) (created bool, err error) 
 				o.LoginBlocked = ""
 			}
 		}
-		_, err = tx.ExecContext(ctx, `
-			INSERT INTO orgs (id, name, justworks_url, username, sealed_password, sealed_totp_secret, head_name,
-				notify, daily, daily_time, time_zone, schedule_as, safety_threshold, login_blocked)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
-			ON CONFLICT (id) DO UPDATE SET
-				name = EXCLUDED.name, justworks_url = EXCLUDED.justworks_url, username = EXCLUDED.username,
-				sealed_password = EXCLUDED.sealed_password, sealed_totp_secret = EXCLUDED.sealed_totp_secret,
-				head_name = EXCLUDED.head_name, notify = EXCLUDED.notify, daily = EXCLUDED.daily,
-				daily_time = EXCLUDED.daily_time, time_zone = EXCLUDED.time_zone, schedule_as = EXCLUDED.schedule_as,
-				safety_threshold = EXCLUDED.safety_threshold, login_blocked = EXCLUDED.login_blocked,
-				updated_at = now()`,
-			o.ID, o.Name, o.JustworksURL, o.Username, o.SealedPassword, o.SealedTOTPSecret, o.HeadName,
-			pq.Array(o.Notify), o.Daily, o.DailyTime, o.TimeZone, o.ScheduleAs, o.SafetyThreshold, o.LoginBlocked)
+		err = writeOrg(ctx, tx, o)
 		if isCode(err, "23514") { // check_violation
 			return fmt.Errorf("%w: %v", ErrBadInput, err)
 		}
@@ -188,19 +176,7 @@ func (s *Store) SaveOrg(ctx context.Context, w OrgWrite, update func(old Org) (O
 		if o.Notify == nil {
 			o.Notify = []string{}
 		}
-		_, err = tx.ExecContext(ctx, `
-			INSERT INTO orgs (id, name, justworks_url, username, sealed_password, sealed_totp_secret, head_name,
-				notify, daily, daily_time, time_zone, schedule_as, safety_threshold, login_blocked)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
-			ON CONFLICT (id) DO UPDATE SET
-				name = EXCLUDED.name, justworks_url = EXCLUDED.justworks_url, username = EXCLUDED.username,
-				sealed_password = EXCLUDED.sealed_password, sealed_totp_secret = EXCLUDED.sealed_totp_secret,
-				head_name = EXCLUDED.head_name, notify = EXCLUDED.notify, daily = EXCLUDED.daily,
-				daily_time = EXCLUDED.daily_time, time_zone = EXCLUDED.time_zone, schedule_as = EXCLUDED.schedule_as,
-				safety_threshold = EXCLUDED.safety_threshold, login_blocked = EXCLUDED.login_blocked,
-				updated_at = now()`,
-			o.ID, o.Name, o.JustworksURL, o.Username, o.SealedPassword, o.SealedTOTPSecret, o.HeadName,
-			pq.Array(o.Notify), o.Daily, o.DailyTime, o.TimeZone, o.ScheduleAs, o.SafetyThreshold, o.LoginBlocked)
+		err = writeOrg(ctx, tx, o)
 		if isCode(err, "23514") { // check_violation
 			return fmt.Errorf("%w: %v", ErrBadInput, err)
 		}
@@ -220,6 +196,24 @@ func (s *Store) SaveOrg(ctx context.Context, w OrgWrite, update func(old Org) (O
 		return Org{}, fmt.Errorf("save org %q: %w", id, err)
 	}
 	return saved, nil
+}
+
+// writeOrg inserts or replaces the org's settings (created_at is kept).
+func writeOrg(ctx context.Context, tx *sqlx.Tx, o Org) error {
+	_, err := tx.ExecContext(ctx, `
+		INSERT INTO orgs (id, name, justworks_url, username, sealed_password, sealed_totp_secret, head_name,
+			notify, daily, daily_time, time_zone, schedule_as, safety_threshold, login_blocked)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+		ON CONFLICT (id) DO UPDATE SET
+			name = EXCLUDED.name, justworks_url = EXCLUDED.justworks_url, username = EXCLUDED.username,
+			sealed_password = EXCLUDED.sealed_password, sealed_totp_secret = EXCLUDED.sealed_totp_secret,
+			head_name = EXCLUDED.head_name, notify = EXCLUDED.notify, daily = EXCLUDED.daily,
+			daily_time = EXCLUDED.daily_time, time_zone = EXCLUDED.time_zone, schedule_as = EXCLUDED.schedule_as,
+			safety_threshold = EXCLUDED.safety_threshold, login_blocked = EXCLUDED.login_blocked,
+			updated_at = now()`,
+		o.ID, o.Name, o.JustworksURL, o.Username, o.SealedPassword, o.SealedTOTPSecret, o.HeadName,
+		pq.Array(o.Notify), o.Daily, o.DailyTime, o.TimeZone, o.ScheduleAs, o.SafetyThreshold, o.LoginBlocked)
+	return err
 }
 
 // credentialsChanged: the block exists to stop retrying credentials
