@@ -23,10 +23,20 @@ func New(level string) (*zap.Logger, error) {
 }
 
 // SDKLogger adapts zap to go.temporal.io/sdk/log.Logger (as samples-go's
-// zapadapter does); keyvals become zap fields.
+// zapadapter does); keyvals become zap fields. It implements
+// log.WithSkipCallers, so the SDK's own wrappers (log.With, the replay logger
+// of workflow.GetLogger, activity.GetLogger) skip themselves and a line's
+// caller is the code that logged it, not an SDK file.
 func SDKLogger(z *zap.Logger) log.Logger { return &sdkLogger{z: z.WithOptions(zap.AddCallerSkip(1))} }
 
 type sdkLogger struct{ z *zap.Logger }
+
+var _ log.WithSkipCallers = (*sdkLogger)(nil)
+
+// WithCallerSkip returns a logger that skips depth more stack frames.
+func (l *sdkLogger) WithCallerSkip(depth int) log.Logger {
+	return &sdkLogger{z: l.z.WithOptions(zap.AddCallerSkip(depth))}
+}
 
 func (l *sdkLogger) fields(keyvals []any) []zap.Field {
 	if len(keyvals)%2 != 0 {
