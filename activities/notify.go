@@ -62,6 +62,14 @@ func (a *Activities) SendSyncSummary(ctx context.Context, in NotifyInput) (Notif
 		}
 		var se *mail.SendError
 		switch {
+		case errors.As(err, &se) && se.Setting != "":
+			// Our side is misconfigured (TLS, login): every recipient would
+			// fail alike and a retry cannot help. Nothing went out, so the
+			// claim goes back; the failure names the setting to fix.
+			if rerr := a.Store.ReleaseNotification(ctx, in.RunID, to); rerr != nil {
+				return res, fmt.Errorf("release notification: %w", rerr)
+			}
+			return res, nonRetryable(ErrConfig, fmt.Sprintf("summary email of org %s not sent: %v", in.Org, err))
 		case errors.As(err, &se) && se.MaybeDelivered:
 			// The server may hold the message: keep the claim (at most once).
 			log.Warn("Summary email may or may not have been delivered; not resending", "to", to, "error", err.Error())

@@ -2,13 +2,16 @@
 // migrations, registers the workflows and activities, serves the payload codec
 // endpoint for Temporal Web and the Prometheus metrics, and polls until stopped.
 //
-// Configuration is the environment (internal/config); see README.md.
+// Configuration is the environment (internal/config); see README.md and
+// docs/deploy.md.
 package main
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"os/signal"
@@ -26,10 +29,40 @@ import (
 	"github.com/rostersync/rostersync/internal/secrets"
 	"github.com/rostersync/rostersync/internal/store"
 	"github.com/rostersync/rostersync/internal/tclient"
+	"github.com/rostersync/rostersync/internal/version"
 	"github.com/rostersync/rostersync/workflows"
 )
 
+const usage = `usage: worker [-h | --help | --version]
+
+Runs Rostersync's Temporal worker until Ctrl-C or SIGTERM: migrates the
+database, then polls the task queue for syncs, emails their summaries, and
+serves the payload codec endpoint and Prometheus metrics. Run as many as you
+like against one Temporal namespace and database (docs/deploy.md).
+
+It takes no arguments: configuration is the environment (README.md lists it).
+Required: ROSTERSYNC_SECRET_KEY, SMTP_ADDR, SMTP_FROM. Temporal is reached the
+way the temporal CLI does: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE,
+TEMPORAL_API_KEY, TEMPORAL_TLS_*, TEMPORAL_PROFILE and TEMPORAL_CONFIG_FILE.
+
+examples:
+  # a local dev server and a mail catcher
+  ROSTERSYNC_SECRET_KEY=$(cat key) SMTP_ADDR=localhost:1025 SMTP_FROM=rostersync@example.com worker
+
+  # Temporal Cloud with an API key, a relay with STARTTLS and a login
+  TEMPORAL_ADDRESS=my-ns.a1b2c.tmprl.cloud:7233 TEMPORAL_NAMESPACE=my-ns.a1b2c \
+  TEMPORAL_API_KEY=$(cat api-key) SMTP_ADDR=smtp.example.com:587 SMTP_TLS=starttls \
+  SMTP_USERNAME=rostersync SMTP_PASSWORD_FILE=/run/secrets/smtp ... worker
+
+  # a self-hosted cluster with mTLS
+  TEMPORAL_ADDRESS=temporal.internal:7233 TEMPORAL_TLS_CLIENT_CERT_PATH=client.pem \
+  TEMPORAL_TLS_CLIENT_KEY_PATH=client.key TEMPORAL_TLS_SERVER_CA_CERT_PATH=ca.pem ... worker
+`
+
 func main() {
+	if code, done := parseArgs(os.Args[1:], os.Stdout, os.Stderr); done {
+		os.Exit(code)
+	}
 	cfg := config.FromEnv()
 	log, err := logging.New(cfg.LogLevel)
 	if err != nil {
@@ -41,8 +74,30 @@ func main() {
 	defer stop()
 	if err := run(ctx, cfg, log); err != nil {
 		log.Error("worker stopped", zap.Error(err))
+		_ = log.Sync()
+		// The JSON line is for log collectors; this one is for whoever
+		// started the worker by hand.
+		fmt.Fprintln(os.Stderr, "worker:", err)
 		os.Exit(1)
 	}
+}
+
+// parseArgs handles -h/--help and --version; done says the process should
+// exit with code instead of starting a worker.
+func parseArgs(args []string, stdout, stderr io.Writer) (code int, done bool) {
+	if len(args) == 0 {
+		return 0, false
+	}
+	switch args[0] {
+	case "-h", "-help", "--help", "help":
+		fmt.Fprint(stdout, usage)
+		return 0, true
+	case "-version", "--version", "version":
+		fmt.Fprintln(stdout, version.String("worker"))
+		return 0, true
+	}
+	fmt.Fprintf(stderr, "worker: unexpected argument %q: the worker takes no arguments, only the environment\n\n%s", args[0], usage)
+	return 2, true
 }
 
 func run(ctx context.Context, cfg config.Config, log *zap.Logger) error {
@@ -54,6 +109,10 @@ func run(ctx context.Context, cfg config.Config, log *zap.Logger) error {
 		return fmt.Errorf("ROSTERSYNC_SECRET_KEY: %w", err)
 	}
 	keys, err := codec.FromEnv(os.Getenv)
+	if err != nil {
+		return err
+	}
+	sender, err := mailSender(cfg.SMTP)
 	if err != nil {
 		return err
 	}
@@ -96,7 +155,7 @@ func run(ctx context.Context, cfg config.Config, log *zap.Logger) error {
 	w.RegisterActivity(&activities.Activities{
 		Store:   st,
 		Secrets: sealer,
-		Mail:    mail.Sender{Addr: cfg.SMTPAddr, From: cfg.SMTPFrom, Timeout: cfg.MailTimeout},
+		Mail:    sender,
 		Log:     log,
 		// One Justworks request (a page of 100) takes well under a second;
 		// the bound keeps it inside the fetch's 30 s heartbeat timeout.
@@ -106,9 +165,28 @@ func run(ctx context.Context, cfg config.Config, log *zap.Logger) error {
 		WebURL:             cfg.WebURL,
 		Namespace:          cfg.Namespace,
 	})
-	log.Info("worker started", zap.String("task_queue", cfg.TaskQueue), zap.String("temporal", cfg.TemporalAddress),
-		zap.String("namespace", cfg.Namespace), zap.String("codec", cfg.CodecAddr), zap.String("metrics", cfg.MetricsAddr))
+	log.Info("worker started", zap.String("version", version.Version), zap.String("task_queue", cfg.TaskQueue),
+		zap.String("temporal", cfg.TemporalAddress), zap.String("namespace", cfg.Namespace), zap.String("temporal_security", cfg.TemporalSecurity()),
+		zap.String("smtp", cfg.SMTP.Addr), zap.String("smtp_tls", cfg.SMTP.TLS), zap.Bool("smtp_login", cfg.SMTP.Username != ""),
+		zap.String("codec", cfg.CodecAddr), zap.String("metrics", cfg.MetricsAddr))
 	return w.Run(interruptCh(ctx))
+}
+
+// mailSender is the SMTP client the configuration describes.
+func mailSender(c config.SMTP) (mail.Sender, error) {
+	s := mail.Sender{Addr: c.Addr, From: c.From, Timeout: c.Timeout, TLS: c.TLS,
+		Username: c.Username, Password: c.Password, Auth: c.Auth}
+	if c.CAFile != "" {
+		pem, err := os.ReadFile(c.CAFile)
+		if err != nil {
+			return s, fmt.Errorf("SMTP_TLS_CA_FILE: %w", err)
+		}
+		s.RootCAs = x509.NewCertPool()
+		if !s.RootCAs.AppendCertsFromPEM(pem) {
+			return s, fmt.Errorf("SMTP_TLS_CA_FILE %s holds no PEM certificate", c.CAFile)
+		}
+	}
+	return s, nil
 }
 
 // interruptCh closes when ctx ends, the signal worker.Run stops on.

@@ -2,18 +2,19 @@ package config
 
 import (
 	"fmt"
-	"net"
-	"net/mail"
 	"net/url"
 	"os"
 	"strconv"
 	"strings"
-	"time"
+
+	"go.temporal.io/sdk/contrib/envconfig"
 )
 
 // Defaults shared by the worker, the starter, the scripts and the docs.
 const (
-	DefaultDatabaseURL = "postgres://postgres@127.0.0.1:5432/rostersync?sslmode=disable"
+	// connect_timeout: an unreachable server is an error in seconds, not a
+	// hang (lib/pq has no default). See docs/deploy.md for sslmode=verify-full.
+	DefaultDatabaseURL = "postgres://postgres@127.0.0.1:5432/rostersync?sslmode=disable&connect_timeout=10"
 	DefaultTemporal    = "localhost:7233"
 	DefaultNamespace   = "default"
 	DefaultTaskQueue   = "rostersync"
@@ -25,13 +26,17 @@ const (
 // Config is the environment of a Rostersync process. Secret values (the secret
 // key, codec keys) are kept as given and never printed.
 type Config struct {
-	DatabaseURL     string // DATABASE_URL
-	TemporalAddress string // TEMPORAL_ADDRESS
-	Namespace       string // TEMPORAL_NAMESPACE
+	DatabaseURL string // DATABASE_URL
+	// Temporal is the client configuration the temporal CLI would use: the
+	// profile file (TEMPORAL_CONFIG_FILE, TEMPORAL_PROFILE) overridden by
+	// TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_TLS*,
+	// TEMPORAL_GRPC_META_*; see TemporalOptions.
+	Temporal        envconfig.ClientConfigProfile
+	TemporalAddress string // the resolved address (for messages), DefaultTemporal if none is set
+	Namespace       string // the resolved namespace, DefaultNamespace if none is set
 	TaskQueue       string // ROSTERSYNC_TASK_QUEUE
 	SecretKey       string // ROSTERSYNC_SECRET_KEY: standard base64 of 32 bytes
-	SMTPAddr        string // SMTP_ADDR host:port
-	SMTPFrom        string // SMTP_FROM
+	SMTP            SMTP
 	WebURL          string // ROSTERSYNC_WEB_URL: Temporal Web base URL for links in emails
 	CodecAddr       string // ROSTERSYNC_CODEC_ADDR: where the worker serves the codec endpoint ("off" disables)
 	CodecOrigins    []string
@@ -40,20 +45,23 @@ type Config struct {
 	// JustworksRateLimit is the client-side request rate per sync (req/s);
 	// ROSTERSYNC_JUSTWORKS_RATE_LIMIT, negative switches it off (sandbox benchmarks only).
 	JustworksRateLimit float64
-	// MailTimeout bounds one SMTP conversation.
-	MailTimeout time.Duration
 	// MailListLimit is how many people each section of a summary email lists
 	// by name before "… and N more" (ROSTERSYNC_MAIL_LIST_LIMIT, default 500).
 	MailListLimit int
 
-	invalid []string // values that did not parse, reported by ValidateWorker
+	invalid     []string // values that did not parse, reported by ValidateWorker
+	temporalErr error    // why the Temporal profile could not be loaded, reported by TemporalOptions
 }
 
 // FromEnv reads the process environment.
-func FromEnv() Config { return Load(os.Getenv) }
+func FromEnv() Config { return load(os.Getenv, os.Environ) }
 
-// Load reads an environment through getenv and fills defaults.
-func Load(getenv func(string) string) Config {
+// Load reads an environment through getenv and fills defaults. Without the
+// whole environment, TEMPORAL_GRPC_META_* headers are not read (FromEnv reads
+// them).
+func Load(getenv func(string) string) Config { return load(getenv, nil) }
+
+func load(getenv func(string) string, environ func() []string) Config {
 	get := func(k, def string) string {
 		if v := strings.TrimSpace(getenv(k)); v != "" {
 			return v
@@ -61,19 +69,16 @@ func Load(getenv func(string) string) Config {
 		return def
 	}
 	c := Config{
-		DatabaseURL:     get("DATABASE_URL", DefaultDatabaseURL),
-		TemporalAddress: get("TEMPORAL_ADDRESS", DefaultTemporal),
-		Namespace:       get("TEMPORAL_NAMESPACE", DefaultNamespace),
-		TaskQueue:       get("ROSTERSYNC_TASK_QUEUE", DefaultTaskQueue),
-		SecretKey:       strings.TrimSpace(getenv("ROSTERSYNC_SECRET_KEY")),
-		SMTPAddr:        get("SMTP_ADDR", ""),
-		SMTPFrom:        get("SMTP_FROM", ""),
-		WebURL:          strings.TrimRight(get("ROSTERSYNC_WEB_URL", DefaultWebURL), "/"),
-		CodecAddr:       get("ROSTERSYNC_CODEC_ADDR", DefaultCodecAddr),
-		MetricsAddr:     get("ROSTERSYNC_METRICS_ADDR", DefaultMetricsAddr),
-		LogLevel:        get("ROSTERSYNC_LOG_LEVEL", "info"),
-		MailTimeout:     30 * time.Second,
+		DatabaseURL: get("DATABASE_URL", DefaultDatabaseURL),
+		TaskQueue:   get("ROSTERSYNC_TASK_QUEUE", DefaultTaskQueue),
+		SecretKey:   strings.TrimSpace(getenv("ROSTERSYNC_SECRET_KEY")),
+		WebURL:      strings.TrimRight(get("ROSTERSYNC_WEB_URL", DefaultWebURL), "/"),
+		CodecAddr:   get("ROSTERSYNC_CODEC_ADDR", DefaultCodecAddr),
+		MetricsAddr: get("ROSTERSYNC_METRICS_ADDR", DefaultMetricsAddr),
+		LogLevel:    get("ROSTERSYNC_LOG_LEVEL", "info"),
 	}
+	c.loadTemporal(envLookup{getenv: getenv, environ: environ})
+	c.loadSMTP(get)
 	c.CodecOrigins = splitList(get("ROSTERSYNC_CODEC_ORIGINS", c.WebURL+","+strings.Replace(c.WebURL, "localhost", "127.0.0.1", 1)+","+strings.Replace(c.WebURL, "127.0.0.1", "localhost", 1)))
 	if v := get("ROSTERSYNC_JUSTWORKS_RATE_LIMIT", ""); v != "" {
 		if f, err := strconv.ParseFloat(v, 64); err == nil {
@@ -98,16 +103,10 @@ func (c Config) ValidateWorker() error {
 	if c.SecretKey == "" {
 		problems = append(problems, "ROSTERSYNC_SECRET_KEY is not set (standard base64 of 32 random bytes, e.g. `head -c32 /dev/urandom | base64`)")
 	}
-	if c.SMTPAddr == "" {
-		problems = append(problems, "SMTP_ADDR is not set (host:port of the SMTP server for summary emails)")
-	} else if _, _, err := net.SplitHostPort(c.SMTPAddr); err != nil {
-		problems = append(problems, fmt.Sprintf("SMTP_ADDR %q is not host:port", c.SMTPAddr))
+	if c.temporalErr != nil {
+		problems = append(problems, c.temporalErr.Error())
 	}
-	if c.SMTPFrom == "" {
-		problems = append(problems, "SMTP_FROM is not set (the sender address of summary emails)")
-	} else if a, err := mail.ParseAddress(c.SMTPFrom); err != nil || a.Address == "" {
-		problems = append(problems, fmt.Sprintf("SMTP_FROM %q is not an email address (e.g. rostersync@example.com or \"Rostersync <rostersync@example.com>\")", c.SMTPFrom))
-	}
+	problems = append(problems, c.SMTP.problems()...)
 	if len(problems) > 0 {
 		return fmt.Errorf("configuration: %s", strings.Join(problems, "; "))
 	}

@@ -136,6 +136,8 @@ func newStack(t testing.TB, sb sandbox.Config, opts ...option) *stack {
 		"DATABASE_URL="+dbURL,
 		"TEMPORAL_ADDRESS="+temporalAddr,
 		"TEMPORAL_NAMESPACE=default",
+		// No developer's ~/.config/temporalio/temporal.toml profile.
+		"TEMPORAL_CONFIG_FILE="+filepath.Join(s.dir, "no-temporal.toml"),
 		"ROSTERSYNC_TASK_QUEUE=e2e-"+s.org,
 		"ROSTERSYNC_SECRET_KEY="+base64.StdEncoding.EncodeToString(key),
 		"ROSTERSYNC_CODEC_KEYS=",

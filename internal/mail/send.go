@@ -5,9 +5,12 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"mime"
 	"mime/multipart"
 	"mime/quotedprintable"
@@ -23,12 +26,26 @@ import (
 // DefaultTimeout bounds a whole Send when Sender.Timeout is zero.
 const DefaultTimeout = 30 * time.Second
 
-// Sender delivers messages to one SMTP server without authentication or TLS
-// (a local relay or mail catcher); STARTTLS is not attempted.
+// TLS modes of a Sender.
+const (
+	TLSOpportunistic = "opportunistic" // STARTTLS when the server offers it (the zero value)
+	TLSStartTLS      = "starttls"      // STARTTLS required: nothing is sent without it
+	TLSImplicit      = "implicit"      // TLS from the first byte (port 465)
+	TLSNone          = "none"          // never TLS (a local relay or catcher)
+)
+
+// Sender delivers messages to one SMTP server, over TLS as configured, and
+// logs in when Username is set. Credentials are only ever sent over TLS.
 type Sender struct {
 	Addr    string        // host:port of the SMTP server
 	From    string        // RFC 5322 address, e.g. "Rostersync <rostersync@acme.example>"
 	Timeout time.Duration // bound on one Send, including connecting; 0 = DefaultTimeout
+
+	TLS     string         // TLSOpportunistic ("" too), TLSStartTLS, TLSImplicit or TLSNone
+	RootCAs *x509.CertPool // CAs for the server's certificate; nil = the system's
+
+	Username, Password string // AUTH when Username is set; Password is never logged
+	Auth               string // "plain", "login", or "" for PLAIN when offered, else LOGIN
 }
 
 // SMTP stages, for SendError.Stage.
@@ -36,9 +53,19 @@ const (
 	StageValidate = "validate"
 	StageConnect  = "connect"
 	StageHello    = "hello"
+	StageTLS      = "tls"
+	StageAuth     = "auth"
 	StageMail     = "mail from"
 	StageRcpt     = "rcpt to"
 	StageData     = "data"
+)
+
+// The settings a SendError.Setting names (internal/config reads them).
+const (
+	settingTLS   = "SMTP_TLS"
+	settingCA    = "SMTP_TLS_CA_FILE (or SMTP_TLS)"
+	settingLogin = "SMTP_USERNAME and SMTP_PASSWORD (or SMTP_PASSWORD_FILE)"
+	settingAuth  = "SMTP_AUTH (or SMTP_USERNAME)"
 )
 
 // SendError is why a Send failed.
@@ -54,7 +81,11 @@ type SendError struct {
 	// the server, and the connection was lost before its reply. The server
 	// may have accepted it, so a retry risks a duplicate.
 	MaybeDelivered bool
-	Err            error
+	// Setting names the configuration to fix when the failure is ours, not
+	// the message's (TLS refused, login rejected): every recipient would fail
+	// the same way, so nothing should be retried until an operator acts.
+	Setting string
+	Err     error
 }
 
 func (e *SendError) Error() string {
@@ -65,6 +96,10 @@ func (e *SendError) Error() string {
 	b.WriteString(e.Err.Error())
 	if e.MaybeDelivered {
 		b.WriteString(" (the message may have been delivered)")
+	}
+	if e.Setting != "" {
+		b.WriteString("; fix ")
+		b.WriteString(e.Setting)
 	}
 	return b.String()
 }
@@ -98,12 +133,16 @@ func (s Sender) Send(ctx context.Context, to string, m Message) error {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 
+	host, _, _ := net.SplitHostPort(s.Addr)
+	tlsConfig := &tls.Config{ServerName: host, RootCAs: s.RootCAs, MinVersion: tls.VersionTLS12}
+
 	var d net.Dialer
-	conn, err := d.DialContext(ctx, "tcp", s.Addr)
+	var conn net.Conn
+	conn, err = d.DialContext(ctx, "tcp", s.Addr)
 	if err != nil {
 		return &SendError{Stage: StageConnect, Err: err}
 	}
-	defer conn.Close()
+	defer func() { conn.Close() }()
 	// The deadline bounds every read and write; cancelling ctx cuts a
 	// conversation short the same way.
 	deadline, _ := ctx.Deadline()
@@ -130,7 +169,13 @@ func (s Sender) Send(ctx context.Context, to string, m Message) error {
 		return se
 	}
 
-	host, _, _ := net.SplitHostPort(s.Addr)
+	if s.TLS == TLSImplicit {
+		tc := tls.Client(conn, tlsConfig)
+		if err := tc.HandshakeContext(ctx); err != nil {
+			return tlsFailure(fail(StageTLS, err, false))
+		}
+		conn = tc
+	}
 	c, err := smtp.NewClient(conn, host)
 	if err != nil {
 		return fail(StageConnect, err, false)
@@ -138,8 +183,28 @@ func (s Sender) Send(ctx context.Context, to string, m Message) error {
 	if err := c.Hello(helloName(from)); err != nil {
 		return fail(StageHello, err, false)
 	}
+	if s.TLS != TLSImplicit && s.TLS != TLSNone {
+		if ok, _ := c.Extension("STARTTLS"); ok {
+			if err := c.StartTLS(tlsConfig); err != nil {
+				return tlsFailure(fail(StageTLS, err, false))
+			}
+		} else if s.TLS == TLSStartTLS {
+			return &SendError{Stage: StageTLS, Permanent: true, Setting: settingTLS,
+				Err: fmt.Errorf("%s does not offer STARTTLS, which SMTP_TLS=starttls requires (SMTP_TLS=implicit for a port-465 server)", s.Addr)}
+		}
+	}
+	if s.Username != "" {
+		if err := s.login(c); err != nil {
+			return loginFailure(fail(StageAuth, err, false))
+		}
+	}
 	if err := c.Mail(from); err != nil {
-		return fail(StageMail, err, false)
+		err = fail(StageMail, err, false)
+		if se := err.(*SendError); se.Code == 530 {
+			// 530: "authentication required" or "must issue STARTTLS first".
+			se.Setting = "SMTP_TLS or SMTP_USERNAME (the server wants STARTTLS or a login first)"
+		}
+		return err
 	}
 	if err := c.Rcpt(rcpt); err != nil {
 		return fail(StageRcpt, err, false)
@@ -160,6 +225,133 @@ func (s Sender) Send(ctx context.Context, to string, m Message) error {
 	// The message is accepted; a failed QUIT does not change that.
 	_ = c.Quit()
 	return nil
+}
+
+// login authenticates with the configured mechanism; PLAIN and LOGIN both
+// refuse to send the password over a connection without TLS.
+func (s Sender) login(c *smtp.Client) error {
+	ok, offered := c.Extension("AUTH")
+	if !ok {
+		return errNoAuth
+	}
+	mech := s.Auth
+	if mech == "" {
+		mech = "login"
+		for _, m := range strings.Fields(strings.ToUpper(offered)) {
+			if m == "PLAIN" {
+				mech = "plain"
+			}
+		}
+	}
+	host, _, _ := net.SplitHostPort(s.Addr)
+	if mech == "plain" {
+		return c.Auth(plainAuth{username: s.Username, password: s.Password, host: host})
+	}
+	return c.Auth(loginAuth{username: s.Username, password: s.Password, host: host})
+}
+
+var (
+	errNoAuth      = errors.New("the server offers no AUTH, yet SMTP_USERNAME is set")
+	errUnencrypted = errors.New("refusing to send the SMTP password over a connection without TLS")
+)
+
+// plainAuth is RFC 4616 PLAIN. Unlike smtp.PlainAuth it does not make an
+// exception for localhost: the password only ever travels over TLS.
+type plainAuth struct{ username, password, host string }
+
+func (a plainAuth) Start(server *smtp.ServerInfo) (string, []byte, error) {
+	if !server.TLS {
+		return "", nil, errUnencrypted
+	}
+	if server.Name != a.host {
+		return "", nil, errors.New("wrong host name")
+	}
+	return "PLAIN", []byte("\x00" + a.username + "\x00" + a.password), nil
+}
+
+func (a plainAuth) Next(_ []byte, more bool) ([]byte, error) {
+	if more {
+		return nil, errors.New("unexpected server challenge")
+	}
+	return nil, nil
+}
+
+// loginAuth is the LOGIN mechanism (draft-murchison-sasl-login), which many
+// relays (Office 365, older Exchange) offer instead of PLAIN.
+type loginAuth struct{ username, password, host string }
+
+func (a loginAuth) Start(server *smtp.ServerInfo) (string, []byte, error) {
+	if !server.TLS {
+		return "", nil, errUnencrypted
+	}
+	if server.Name != a.host {
+		return "", nil, errors.New("wrong host name")
+	}
+	return "LOGIN", nil, nil
+}
+
+func (a loginAuth) Next(challenge []byte, more bool) ([]byte, error) {
+	if !more {
+		return nil, nil
+	}
+	switch strings.ToLower(strings.TrimSpace(string(challenge))) {
+	case "username:", "user name", "username":
+		return []byte(a.username), nil
+	case "password:", "password":
+		return []byte(a.password), nil
+	}
+	return nil, fmt.Errorf("unexpected LOGIN challenge %q", challenge)
+}
+
+// tlsFailure marks certificate problems as ours to fix; a handshake cut short
+// by the network stays retryable.
+func tlsFailure(err error) error {
+	var se *SendError
+	if !errors.As(err, &se) {
+		return err
+	}
+	var (
+		unknown  x509.UnknownAuthorityError
+		hostname x509.HostnameError
+		invalid  x509.CertificateInvalidError
+		verify   *tls.CertificateVerificationError
+		alert    tls.AlertError
+		rec      tls.RecordHeaderError
+	)
+	switch {
+	case errors.As(se.Err, &unknown), errors.As(se.Err, &hostname), errors.As(se.Err, &invalid), errors.As(se.Err, &verify):
+		se.Permanent, se.Setting = true, settingCA
+	case errors.As(se.Err, &alert), errors.As(se.Err, &rec):
+		se.Permanent, se.Setting = true, settingTLS
+	}
+	return se
+}
+
+// loginFailure: a rejected login (5xx) or a refusal to log in at all is for
+// an operator to fix; a 4xx (454 temporary authentication failure) is not.
+func loginFailure(err error) error {
+	var se *SendError
+	if !errors.As(err, &se) {
+		return err
+	}
+	switch {
+	case errors.Is(se.Err, errUnencrypted):
+		se.Permanent, se.Setting = true, settingTLS
+	case errors.Is(se.Err, errNoAuth):
+		se.Permanent, se.Setting = true, settingAuth
+	case se.Code == 504:
+		se.Setting = settingAuth // mechanism not supported
+	case se.Permanent:
+		se.Setting = settingLogin
+	case se.Code == 0 && se.Err != nil && !isNetErr(se.Err):
+		se.Permanent, se.Setting = true, settingAuth // e.g. an unexpected challenge
+	}
+	return se
+}
+
+func isNetErr(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled)
 }
 
 func isReply(err error) bool {
