@@ -9,13 +9,15 @@
 #
 # docker-compose.yml builds it for the trial stack. GO_VERSION follows go.mod's
 # `go` line (internal/deploycheck checks that, and that the packages built here
-# are exactly the repository's main packages).
+# are exactly the repository's main packages). VERSION is what --version prints:
+#   docker build --build-arg VERSION=1.4.0 --build-arg REVISION=$(git rev-parse HEAD) -t rostersync:1.4.0 .
 
 ARG GO_VERSION=1.26
 
 FROM --platform=$BUILDPLATFORM golang:${GO_VERSION}-bookworm AS build
 ARG TARGETOS
 ARG TARGETARCH
+ARG VERSION=dev
 WORKDIR /src
 ENV CGO_ENABLED=0 GOFLAGS=-buildvcs=false
 # Dependencies first, so a source change does not download modules again.
@@ -26,7 +28,7 @@ COPY . .
 RUN --mount=type=cache,target=/go/pkg/mod \
     --mount=type=cache,target=/root/.cache/go-build \
     GOOS=$TARGETOS GOARCH=$TARGETARCH \
-    go build -trimpath -ldflags='-s -w' -o /out/ \
+    go build -trimpath -ldflags="-s -w -X github.com/rostersync/rostersync/internal/version.Version=${VERSION}" -o /out/ \
       ./worker \
       ./starter \
       ./internal/sandbox/cmd/justworks-sandbox

@@ -1,14 +1,7 @@
-// Package deploycheck holds no code, only tests: they keep docker-compose.yml,
-// the Dockerfile and .dockerignore in step with the code and the project's
-// pinned versions, without a container engine.
-//
-// They check, among other things, that every variable the worker reads is
-// passed to it (and the required ones are set, so config.ValidateWorker
-// passes), that the codec and metrics endpoints listen on all interfaces and
-// are published, that Temporal Web's codec endpoint and origins match the
-// worker's, that database, Temporal and SMTP addresses point at services with
-// matching credentials, that image tags follow scripts/tools.sh (the temporal
-// CLI's Server and UI versions, Mailpit), and that the Dockerfile builds exactly
-// the repository's main packages with go.mod's Go version. When the docker
-// compose plugin is installed they also run `docker compose config`.
+// Package deploycheck holds no code, only a small static check of
+// docker-compose.yml and the Dockerfile (no container engine runs here):
+// images are pinned and follow the pinned temporal CLI and Mailpit, the
+// worker's variables are ones the code reads and its configuration validates,
+// the codec endpoint and Mailpit are wired to the worker, and the Dockerfile
+// builds the repository's main packages with go.mod's Go version.
 package deploycheck
