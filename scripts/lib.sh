@@ -207,3 +207,56 @@ start_temporal() {
   done
   die "the Temporal dev server did not answer within 60s"
 }
+
+# chromium_path: ROSTERSYNC_CHROMIUM, or a Chromium/Chrome on PATH (the names
+# internal/e2e looks for); fails when there is none.
+chromium_path() {
+  local c
+  if [[ -n ${ROSTERSYNC_CHROMIUM:-} ]]; then
+    command -v "$ROSTERSYNC_CHROMIUM" 2>/dev/null
+    return
+  fi
+  for c in chromium chromium-browser google-chrome google-chrome-stable; do
+    command -v "$c" 2>/dev/null && return
+  done
+  return 1
+}
+
+# ensure_chromium: the browser test (TestTemporalWebShowsDecodedHistory) needs
+# Chromium. As root with apt-get, installs Debian's chromium (updating the
+# package lists first if the package is unknown); otherwise stops at once
+# with the command to run.
+ensure_chromium() {
+  local path t0=$SECONDS
+  if path=$(chromium_path); then
+    log "Chromium: $path"
+    return
+  fi
+  [[ -z ${ROSTERSYNC_CHROMIUM:-} ]] || die "ROSTERSYNC_CHROMIUM=$ROSTERSYNC_CHROMIUM is not an executable"
+  if have apt-get && [[ $(id -u) == 0 ]]; then
+    log "Chromium: not installed; installing Debian's chromium (apt-get install -y chromium) ..."
+    local apt_log=$LOGS/apt-chromium.log
+    if DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >"$apt_log" 2>&1 ||
+      { log "Chromium: updating the package lists (apt-get update) and trying again ..." &&
+        DEBIAN_FRONTEND=noninteractive apt-get update -q >>"$apt_log" 2>&1 &&
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >>"$apt_log" 2>&1; }; then
+      path=$(chromium_path) || die "apt-get installed chromium, but it is not on PATH (see $apt_log)"
+      log "Chromium: installed $path ($("$path" --version 2>/dev/null || echo '?')) in $((SECONDS - t0))s"
+      return
+    fi
+    tail -n 15 "$apt_log" >&2
+    die "could not install chromium with apt-get (log above); install it yourself, or set ROSTERSYNC_CHROMIUM to a Chromium/Chrome binary"
+  fi
+  local cmd
+  if have apt-get; then
+    cmd="sudo apt-get install -y chromium"
+  elif have brew; then
+    cmd="brew install --cask chromium"
+  elif have dnf; then
+    cmd="sudo dnf install -y chromium"
+  else
+    cmd="install Chromium or Google Chrome with your package manager"
+  fi
+  printf 'error: the browser test needs Chromium, which is not installed, and this script can only install it as root with apt-get. Run:\n\n    %s\n\nthen run the tests again (or set ROSTERSYNC_CHROMIUM=/path/to/chromium).\n' "$cmd" >&2
+  exit 2
+}

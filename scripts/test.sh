@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# The test command (`make test`): pinned tools, PostgreSQL, a Temporal dev
-# server, the static checks, then `go test` against those services.
+# The test command (`make test`): pinned tools (bin/temporal, bin/mailpit, the
+# checkers), Chromium (installed as root with apt-get, else it stops with the
+# command to run), PostgreSQL, a Temporal dev server, the static checks, then
+# `go test` against those services.
 #
 #   scripts/test.sh [go test args]          e.g. scripts/test.sh -run TestApply ./internal/store
 #   scripts/test.sh --bench [go test args]  benchmarks instead of checks + tests
@@ -17,10 +19,15 @@ mode="test"
 if [[ ${1-} == --bench ]]; then mode=bench; shift; fi
 args=("$@")
 # Default to every package unless the caller named some.
-has_pkg=0
-for a in "${args[@]}"; do [[ $a == ./* || $a == *... ]] && has_pkg=1; done
-((has_pkg)) || args+=(./...)
+has_pkg=0 browser=0
+for a in "${args[@]}"; do
+  [[ $a == ./* || $a == *... ]] && has_pkg=1
+  [[ $a == ./... || $a == ./internal/... || $a == ./internal/e2e* ]] && browser=1
+done
+((has_pkg)) || { args+=(./...); browser=1; }
 
+# Set-up first, so a missing prerequisite stops the run before anything else.
+[[ $mode == bench ]] || ((browser == 0)) || ensure_chromium
 scripts/tools.sh
 
 start_postgres "${ROSTERSYNC_TEST_DATABASE_URL:-${DATABASE_URL:-}}"

@@ -44,7 +44,7 @@ func requireChromium(t *testing.T) string {
 	if p := chromiumPath(); p != "" {
 		return p
 	}
-	const msg = "Chromium is not installed; `.ci/run` installs it (as root: DEBIAN_FRONTEND=noninteractive apt-get install -y chromium), or set ROSTERSYNC_CHROMIUM to a Chromium/Chrome binary"
+	const msg = "Chromium is not installed; `make test` installs it (as root with apt-get) or prints the command to install it, or set ROSTERSYNC_CHROMIUM to a Chromium/Chrome binary"
 	if os.Getenv("ROSTERSYNC_REQUIRE_SERVICES") == "1" {
 		t.Fatal(msg)
 	}
