@@ -69,7 +69,7 @@ func (a *Activities) SendSyncSummary(ctx context.Context, in NotifyInput) (Notif
 			if rerr := a.Store.ReleaseNotification(ctx, in.RunID, to); rerr != nil {
 				return res, fmt.Errorf("release notification: %w", rerr)
 			}
-			return res, nonRetryable(ErrConfig, fmt.Sprintf("summary email of org %s not sent: %v", in.Org, err))
+			return res, nonRetryable(domain.ErrTypeConfig, fmt.Sprintf("summary email of org %s not sent: %v", in.Org, err))
 		case errors.As(err, &se) && se.MaybeDelivered:
 			// The server may hold the message: keep the claim (at most once).
 			log.Warn("Summary email may or may not have been delivered; not resending", "to", to, "error", err.Error())

@@ -84,12 +84,43 @@ func (e *env) Close() {
 	_ = e.log.Sync()
 }
 
+// ReadStore opens the database for the commands that only read (status,
+// roster export, sync): it never creates the database or migrates it, and
+// says so when the schema is missing or behind this build.
+func (e *env) ReadStore(ctx context.Context) (*store.Store, error) {
+	if e.store != nil {
+		return e.store, nil
+	}
+	st, err := store.OpenExisting(ctx, e.cfg.DatabaseURL, e.log)
+	if errors.Is(err, store.ErrSchema) {
+		return nil, usageErr("%v", err)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("database: %w", err)
+	}
+	e.store = st
+	return st, nil
+}
+
 // existingOrg opens the store and loads an org, or says it does not exist.
 func (e *env) existingOrg(ctx context.Context, id string) (*store.Store, store.Org, error) {
 	st, err := e.Store(ctx)
 	if err != nil {
 		return nil, store.Org{}, err
 	}
+	return e.loadOrg(ctx, st, id)
+}
+
+// readOrg is existingOrg for the commands that only read (see ReadStore).
+func (e *env) readOrg(ctx context.Context, id string) (*store.Store, store.Org, error) {
+	st, err := e.ReadStore(ctx)
+	if err != nil {
+		return nil, store.Org{}, err
+	}
+	return e.loadOrg(ctx, st, id)
+}
+
+func (e *env) loadOrg(ctx context.Context, st *store.Store, id string) (*store.Store, store.Org, error) {
 	org, err := st.GetOrg(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, org, usageErr("org %s does not exist; create it with `starter org set`", id)

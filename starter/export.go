@@ -24,7 +24,7 @@ func rosterExport(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return err
 	}
 	defer e.Close()
-	st, _, err := e.existingOrg(ctx, *id)
+	st, _, err := e.readOrg(ctx, *id)
 	if err != nil {
 		return err
 	}

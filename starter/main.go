@@ -3,7 +3,8 @@
 // (status, roster export). Configuration is the environment; see README.md.
 //
 // Exit codes: 0 success (applied / no_changes), 1 failed, 2 bad usage or
-// configuration, 3 refused (access level or safety limit).
+// configuration, 3 refused (access level or safety limit), 4 stopped waiting
+// (sync --timeout), 130 interrupted (Ctrl-C).
 package main
 
 import (
@@ -14,17 +15,21 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 
 	"github.com/rostersync/rostersync/internal/domain"
+	"github.com/rostersync/rostersync/internal/version"
 )
 
 const (
-	exitOK      = 0
-	exitFailed  = 1
-	exitUsage   = 2
-	exitRefused = 3
+	exitOK          = 0
+	exitFailed      = 1
+	exitUsage       = 2
+	exitRefused     = 3
+	exitGaveUp      = 4   // sync --wait --timeout passed; the sync goes on
+	exitInterrupted = 130 // Ctrl-C (128 + SIGINT), as shells report it
 )
 
 // exitError carries an exit code with its message.
@@ -57,6 +62,7 @@ func refusedErr(format string, args ...any) error {
 }
 
 const usage = `usage: starter <command> [flags]
+       starter -h | --help | --version
 
 commands:
   org set       create or update an org's connection and sync settings
@@ -65,7 +71,15 @@ commands:
   status        show an org's config (no secrets), schedule and last runs
   roster export print the stored org chart as JSON or CSV
 
-Run 'starter <command> -h' for its flags.`
+examples:
+  starter org set --org acme --name "Acme Inc." --justworks-url URL --username U \
+    --password-file pw.txt --totp-secret-file totp.txt --head "Ada Lovelace" --as you@acme.example
+  starter sync --org acme --as you@acme.example --wait
+  starter status --org acme
+
+Run 'starter <command> --help' for its flags and examples. Configuration is
+the environment (DATABASE_URL, TEMPORAL_ADDRESS, ROSTERSYNC_SECRET_KEY, ...;
+see README.md).`
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -82,6 +96,20 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		"status":        status,
 		"roster export": rosterExport,
 	}
+	if len(args) >= 1 {
+		switch args[0] {
+		case "-h", "-help", "--help", "help":
+			if len(args) == 1 {
+				fmt.Fprintln(stdout, usage)
+				return exitOK
+			}
+			// `starter help sync` is `starter sync --help`.
+			args = append(append([]string(nil), args[1:]...), "--help")
+		case "-version", "--version", "version":
+			fmt.Fprintln(stdout, version.String("starter"))
+			return exitOK
+		}
+	}
 	var cmd func(context.Context, []string, io.Writer, io.Writer) error
 	rest := args
 	if len(args) >= 2 {
@@ -95,36 +123,82 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	if cmd == nil {
+		if len(args) > 0 {
+			fmt.Fprintf(stderr, "starter: unknown command %q\n\n", strings.Join(args[:min(len(args), 2)], " "))
+		}
 		fmt.Fprintln(stderr, usage)
 		return exitUsage
 	}
-	err := cmd(ctx, rest, stdout, stderr)
+	if slices.Contains(rest, "--version") || slices.Contains(rest, "-version") {
+		fmt.Fprintln(stdout, version.String("starter"))
+		return exitOK
+	}
+	out := &countingWriter{w: stdout}
+	err := cmd(ctx, rest, out, stderr)
 	if err == nil {
 		return exitOK
 	}
-	if errors.Is(err, flag.ErrHelp) {
-		return exitUsage
+	var help *helpRequest
+	if errors.As(err, &help) {
+		printHelp(stdout, help.fs)
+		return exitOK
 	}
+	code := exitCode(err)
 	fmt.Fprintln(stderr, "starter:", err)
-	return exitCode(err)
+	// A --json command that failed before printing its result still
+	// prints JSON, so a script reading stdout always gets an object.
+	if wantsJSON(rest) && out.n == 0 {
+		_ = writeJSON(stdout, struct {
+			Error    string `json:"error"`
+			ExitCode int    `json:"exit_code"`
+		}{err.Error(), code})
+	}
+	return code
 }
 
-// newFlags is a flag set that reports errors instead of exiting.
-func newFlags(name string, stderr io.Writer) *flag.FlagSet {
+func wantsJSON(args []string) bool {
+	for _, a := range args {
+		if a == "--" {
+			return false
+		}
+		if a == "--json" || a == "-json" || a == "--json=true" || a == "-json=true" {
+			return true
+		}
+	}
+	return false
+}
+
+// countingWriter remembers whether anything was written.
+type countingWriter struct {
+	w io.Writer
+	n int
+}
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += n
+	return n, err
+}
+
+// newFlags is a flag set that reports errors instead of exiting and prints
+// nothing itself: parse turns -h/--help into a helpRequest (usage on stdout,
+// exit 0) and a bad flag into a usage error (stderr, exit 2).
+func newFlags(name string, _ io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet("starter "+name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
 	return fs
 }
 
 func parse(fs *flag.FlagSet, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			return err
+			return &helpRequest{fs: fs}
 		}
-		return usageErr("%v", err)
+		return usageErr("%v (run '%s --help' for its flags)", err, fs.Name())
 	}
 	if fs.NArg() > 0 {
-		return usageErr("unexpected arguments: %s", strings.Join(fs.Args(), " "))
+		return usageErr("unexpected arguments: %s (run '%s --help' for its flags)", strings.Join(fs.Args(), " "), fs.Name())
 	}
 	return nil
 }

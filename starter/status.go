@@ -56,7 +56,7 @@ func status(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	defer e.Close()
-	st, org, err := e.existingOrg(ctx, *id)
+	st, org, err := e.readOrg(ctx, *id)
 	if err != nil {
 		return err
 	}

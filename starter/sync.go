@@ -37,6 +37,7 @@ func syncCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		as     = fs.String("as", "", "your email (technical_owner or owner of the org)")
 		wait   = fs.Bool("wait", false, "follow the sync to its end, with progress on stderr")
 		asJSON = fs.Bool("json", false, "print the result as JSON on stdout (implies --wait: the JSON is the outcome)")
+		limit  = fs.Duration("timeout", 0, "with --wait: stop waiting after this long, e.g. 30m (exit 4; the sync goes on); 0 waits until it ends")
 	)
 	if err := parse(fs, args); err != nil {
 		return err
@@ -45,6 +46,9 @@ func syncCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	*wait = *wait || *asJSON
+	if *limit < 0 || (*limit > 0 && !*wait) {
+		return usageErr("--timeout is how long --wait waits: give it with --wait (or --json) and a positive duration such as 30m")
+	}
 	e, err := newEnv()
 	if err != nil {
 		return err
@@ -53,7 +57,7 @@ func syncCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	// Checked here too, not only in the workflow: a start that joins a
 	// running sync never reaches the workflow's gate, and would otherwise
 	// hand its result to anyone.
-	st, _, err := e.existingOrg(ctx, *id)
+	st, _, err := e.readOrg(ctx, *id)
 	if err != nil {
 		return err
 	}
@@ -81,16 +85,37 @@ func syncCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return fmt.Errorf("start sync: %w", err)
 	}
 	out := syncJSON{WorkflowID: run.GetID(), RunID: run.GetRunID()}
+	idle := noWorker(ctx, c, e.cfg)
+	if idle != "" {
+		fmt.Fprintln(stderr, "warning:", idle)
+	}
 	if !*wait {
 		fmt.Fprintf(stdout, "sync started (or joined): workflow %s run %s\n%s\n", out.WorkflowID, out.RunID, config.RunURL(e.cfg.WebURL, e.cfg.Namespace, out.WorkflowID, out.RunID))
 		return nil
 	}
 
 	fmt.Fprintf(stderr, "sync %s run %s\n", out.WorkflowID, out.RunID)
-	stopProgress := followProgress(ctx, c, e.dc, e.fc, out.WorkflowID, out.RunID, stderr)
+	waitCtx, cancel := ctx, context.CancelFunc(func() {})
+	if *limit > 0 {
+		waitCtx, cancel = context.WithTimeout(ctx, *limit)
+	}
+	defer cancel()
+	stopProgress := followProgress(waitCtx, c, e.dc, e.fc, out.WorkflowID, out.RunID, stderr)
 	var sum workflows.SyncSummary
-	err = run.Get(ctx, &sum)
+	err = run.Get(waitCtx, &sum)
 	stopProgress()
+	if err != nil && waitCtx.Err() != nil {
+		// Only the waiting ends: the sync is Temporal's and goes on.
+		follow := fmt.Sprintf("the sync goes on: follow it with `starter status --org %s`, `temporal workflow describe --workflow-id %s`, or in Temporal Web: %s",
+			*id, out.WorkflowID, config.RunURL(e.cfg.WebURL, e.cfg.Namespace, out.WorkflowID, out.RunID))
+		if ctx.Err() != nil {
+			return &exitError{code: exitInterrupted, msg: "interrupted: stopped waiting; " + follow}
+		}
+		if idle = noWorker(ctx, c, e.cfg); idle != "" {
+			follow += "; " + idle
+		}
+		return &exitError{code: exitGaveUp, msg: fmt.Sprintf("stopped waiting after --timeout %s; %s", *limit, follow)}
+	}
 	var code error
 	switch {
 	case err == nil:
@@ -102,9 +127,6 @@ func syncCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		out.Outcome, out.Error = domain.OutcomeRefused, workflows.FailureMessage(err)
 		code = refusedErr("sync refused: %s", out.Error)
 	default:
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
 		out.Outcome, out.Error = domain.OutcomeFailed, workflows.FailureMessage(err)
 		code = &exitError{code: exitFailed, msg: "sync failed: " + out.Error}
 	}
@@ -117,6 +139,26 @@ func syncCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		fmt.Fprintln(stdout, config.RunURL(e.cfg.WebURL, e.cfg.Namespace, out.WorkflowID, out.RunID))
 	}
 	return code
+}
+
+// noWorker says, when it is so, that no worker polls the task queue: a sync
+// started now waits until one does. Pollers stay listed for a few minutes
+// after they stop; one whose last poll is older than two minutes (a poll
+// lasts about one) is gone.
+func noWorker(ctx context.Context, c client.Client, cfg config.Config) string {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	d, err := c.DescribeTaskQueue(ctx, cfg.TaskQueue, enums.TASK_QUEUE_TYPE_WORKFLOW)
+	if err != nil {
+		return ""
+	}
+	for _, p := range d.GetPollers() {
+		if time.Since(p.GetLastAccessTime().AsTime()) < 2*time.Minute {
+			return ""
+		}
+	}
+	return fmt.Sprintf("no worker is polling task queue %q in namespace %s at %s, so the sync waits until one does; start a worker with the same TEMPORAL_* settings and ROSTERSYNC_TASK_QUEUE (docs/deploy.md)",
+		cfg.TaskQueue, cfg.Namespace, cfg.TemporalAddress)
 }
 
 // followProgress prints the progress query's answer on stderr whenever it
@@ -174,11 +216,11 @@ func writeJSON(w io.Writer, v any) error {
 
 // fetchHeartbeat describes the running fetch from its last heartbeat.
 func fetchHeartbeat(ctx context.Context, c client.Client, dc converter.DataConverter, fc converter.FailureConverter, wfID, runID string) string {
-	d, err := c.DescribeWorkflowExecution(ctx, wfID, runID)
+	d, err := c.DescribeWorkflow(ctx, wfID, runID)
 	if err != nil {
 		return ""
 	}
-	for _, pa := range d.GetPendingActivities() {
+	for _, pa := range d.RawResponse.GetPendingActivities() {
 		if pa.GetActivityType().GetName() != "FetchMembers" {
 			continue
 		}

@@ -41,7 +41,7 @@ func (e envLookup) Environ() []string {
 func (c *Config) loadTemporal(env envLookup) {
 	prof, err := envconfig.LoadClientConfigProfile(envconfig.LoadClientConfigProfileOptions{EnvLookup: env})
 	if err != nil {
-		c.temporalErr = fmt.Errorf("Temporal client configuration (TEMPORAL_CONFIG_FILE, TEMPORAL_PROFILE): %w", err)
+		c.temporalErr = fmt.Errorf("the temporal client configuration (TEMPORAL_CONFIG_FILE, TEMPORAL_PROFILE): %w", err)
 	}
 	if prof.Address == "" {
 		prof.Address = DefaultTemporal
@@ -63,7 +63,7 @@ func (c Config) TemporalOptions() (client.Options, error) {
 	}
 	o, err := c.Temporal.ToClientOptions(envconfig.ToClientOptionsRequest{})
 	if err != nil {
-		return client.Options{}, fmt.Errorf("Temporal TLS settings (TEMPORAL_TLS_CLIENT_CERT_PATH, TEMPORAL_TLS_CLIENT_KEY_PATH, TEMPORAL_TLS_SERVER_CA_CERT_PATH or the profile's [profile.NAME.tls]): %w", err)
+		return client.Options{}, fmt.Errorf("the temporal TLS settings (TEMPORAL_TLS_CLIENT_CERT_PATH, TEMPORAL_TLS_CLIENT_KEY_PATH, TEMPORAL_TLS_SERVER_CA_CERT_PATH or the profile's [profile.NAME.tls]): %w", err)
 	}
 	return o, nil
 }

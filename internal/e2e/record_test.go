@@ -77,7 +77,7 @@ func TestRecordHistories(t *testing.T) {
 		}
 		act := d.Info.RecentActions[0].StartWorkflowResult
 		parentID, parentRun = act.WorkflowID, act.FirstExecutionRunID
-		desc, err := s.tc.DescribeWorkflowExecution(ctx, parentID, parentRun)
+		desc, err := describeRaw(s.tc, ctx, parentID, parentRun)
 		return err == nil && desc.WorkflowExecutionInfo.GetStatus() == enums.WORKFLOW_EXECUTION_STATUS_COMPLETED
 	}, 2*time.Minute, time.Second)
 	s.saveHistory(dir, "daily_parent.json", parentID, parentRun)

@@ -259,7 +259,7 @@ func TestDailyScheduleSpecAndPause(t *testing.T) {
 	// A scheduled run starts (or joins) the org's one sync, as the schedule's principal.
 	require.NoError(t, h.Trigger(ctx, clientTrigger()))
 	require.Eventually(t, func() bool {
-		d, err := s.tc.DescribeWorkflowExecution(ctx, "sync-roster:"+s.org, "")
+		d, err := describeRaw(s.tc, ctx, "sync-roster:"+s.org, "")
 		return err == nil && d.WorkflowExecutionInfo.GetStatus().String() == "Completed"
 	}, 2*time.Minute, time.Second)
 	x, _ := s.export()
@@ -269,11 +269,11 @@ func TestDailyScheduleSpecAndPause(t *testing.T) {
 	// at every run: once tech is demoted, the next scheduled run is refused.
 	s.mustRun("user", "set", "--org", s.org, "--email", tech, "--level", "admin", "--as", owner)
 	s.sandbox.ResetStats()
-	before, err := s.tc.DescribeWorkflowExecution(ctx, "sync-roster:"+s.org, "")
+	before, err := describeRaw(s.tc, ctx, "sync-roster:"+s.org, "")
 	require.NoError(t, err)
 	require.NoError(t, h.Trigger(ctx, clientTrigger()))
 	require.Eventually(t, func() bool {
-		d, err := s.tc.DescribeWorkflowExecution(ctx, "sync-roster:"+s.org, "")
+		d, err := describeRaw(s.tc, ctx, "sync-roster:"+s.org, "")
 		return err == nil && d.WorkflowExecutionInfo.GetExecution().GetRunId() != before.WorkflowExecutionInfo.GetExecution().GetRunId() &&
 			d.WorkflowExecutionInfo.GetStatus().String() == "Failed"
 	}, 2*time.Minute, time.Second)

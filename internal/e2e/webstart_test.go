@@ -36,7 +36,7 @@ func TestStartLikeTemporalWeb(t *testing.T) {
 		t.Helper()
 		var status enums.WorkflowExecutionStatus
 		require.Eventually(t, func() bool {
-			d, err := s.tc.DescribeWorkflowExecution(ctx, "sync-roster:"+s.org, "")
+			d, err := describeRaw(s.tc, ctx, "sync-roster:"+s.org, "")
 			if err != nil {
 				return false
 			}

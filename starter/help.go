@@ -1,0 +1,71 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// commandHelp is what `starter <command> --help` says above the flags, and
+// the examples below them.
+var commandHelp = map[string]struct{ about, examples string }{
+	"org set": {
+		about: "Create or update an org: its Justworks connection, head, notification list and daily schedule.\n" +
+			"A new org needs every connection flag; an existing one keeps what you leave out.",
+		examples: `  # connect a new org
+  starter org set --org acme --name "Acme Inc." --justworks-url https://api.justworks.example \
+    --username people-ops@acme.example --password-file pw.txt --totp-secret-file totp.txt \
+    --head "Ada Lovelace" --notify people-ops@acme.example --daily 06:30 --tz Europe/Berlin --as you@acme.example
+
+  # rotate the Justworks password
+  starter org set --org acme --password-file new-pw.txt --as you@acme.example
+
+  # pause the daily sync
+  starter org set --org acme --no-daily --as you@acme.example`,
+	},
+	"user set": {
+		about: "Give a person an access level in an org (owner > technical_owner > admin > member).",
+		examples: `  starter user set --org acme --email tech@acme.example --level technical_owner --as owner@acme.example
+  starter user set --org acme --email intern@acme.example --level member --as tech@acme.example`,
+	},
+	"sync": {
+		about: "Start a sync of an org, or join the one already running. With --wait, follow it to the end:\n" +
+			"the step on stderr, the outcome and counts on stdout. Ctrl-C or --timeout stops waiting, not the sync.",
+		examples: `  starter sync --org acme --as tech@acme.example
+  starter sync --org acme --as tech@acme.example --wait --timeout 30m
+  starter sync --org acme --as tech@acme.example --json | jq .outcome`,
+	},
+	"status": {
+		about: "Show an org's configuration (no secrets), its schedule and its last 10 runs. Read-only: never creates or migrates the database.",
+		examples: `  starter status --org acme
+  starter status --org acme --json`,
+	},
+	"roster export": {
+		about: "Print the stored org chart (what the last applied sync left). Read-only: never creates or migrates the database.",
+		examples: `  starter roster export --org acme > acme.json
+  starter roster export --org acme --format csv > acme.csv`,
+	},
+}
+
+// helpRequest is -h/--help on a command: run prints it to stdout, exit 0.
+type helpRequest struct{ fs *flag.FlagSet }
+
+func (h *helpRequest) Error() string { return "help requested" }
+
+func printHelp(w io.Writer, fs *flag.FlagSet) {
+	name := strings.TrimPrefix(fs.Name(), "starter ")
+	h := commandHelp[name]
+	fmt.Fprintf(w, "usage: starter %s [flags]\n\n", name)
+	if h.about != "" {
+		fmt.Fprintf(w, "%s\n\n", h.about)
+	}
+	fmt.Fprintln(w, "flags:")
+	fs.SetOutput(w)
+	fs.PrintDefaults()
+	fs.SetOutput(io.Discard)
+	if h.examples != "" {
+		fmt.Fprintf(w, "\nexamples:\n%s\n", h.examples)
+	}
+	fmt.Fprintln(w, "\nConfiguration is the environment; see README.md. Exit codes: 0 ok, 1 failed, 2 bad usage or configuration, 3 refused, 4 stopped waiting (--timeout), 130 interrupted.")
+}
