@@ -3,6 +3,10 @@ package e2e
 import (
 	"context"
 	"os"
+	"os/exec"
+	"syscall"
+	"testing"
+	"time"
 
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
@@ -26,4 +30,18 @@ func describeRaw(c client.Client, ctx context.Context, workflowID, runID string)
 		return nil, err
 	}
 	return d.RawResponse, nil
+}
+
+// stopWorker stops a worker process the way an orchestrator does (SIGTERM)
+// and waits for it to exit.
+func stopWorker(t testing.TB, cmd *exec.Cmd) {
+	t.Helper()
+	_ = cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() { _, _ = cmd.Process.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(15 * time.Second):
+		t.Fatalf("worker %d did not stop within 15s of SIGTERM", cmd.Process.Pid)
+	}
 }
