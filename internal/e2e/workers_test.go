@@ -142,10 +142,10 @@ func TestSeveralWorkersOneKilled(t *testing.T) {
 		require.Equal(t, people, s.count("SELECT count(*) FROM change_log WHERE org_id = $1 AND kind = 'hire'", o.id), "%s: a change written twice", o.id)
 	}
 	// Exactly one email per run and recipient.
-	msgs, err := s.smtp.WaitFor(2*orgs, time.Minute)
+	_, err := s.smtp.WaitFor(2*orgs, time.Minute)
 	require.NoError(t, err)
 	time.Sleep(2 * time.Second) // a late duplicate would arrive now
-	msgs = s.smtp.Messages()
+	msgs := s.smtp.Messages()
 	seen := map[string]int{}
 	for _, m := range msgs {
 		seen[m.Header.Get("Message-Id")+" "+strings.Join(m.To, ",")]++
