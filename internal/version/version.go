@@ -15,9 +15,10 @@ import (
 var Version = "dev"
 
 // String is the line `NAME --version` prints: the release, the VCS revision
-// when the build recorded one, the Go version and the Temporal SDK version.
+// when the build recorded one, the Go version and, when linked in, the
+// Temporal SDK version.
 func String(name string) string {
-	rev, sdk := "", "unknown"
+	rev, sdk := "", ""
 	if bi, ok := debug.ReadBuildInfo(); ok {
 		for _, s := range bi.Settings {
 			if s.Key == "vcs.revision" && len(s.Value) >= 12 {
@@ -30,5 +31,9 @@ func String(name string) string {
 			}
 		}
 	}
-	return fmt.Sprintf("%s %s%s, %s, Temporal Go SDK %s", name, Version, rev, runtime.Version(), sdk)
+	s := fmt.Sprintf("%s %s%s, %s", name, Version, rev, runtime.Version())
+	if sdk != "" {
+		s += ", Temporal Go SDK " + sdk
+	}
+	return s
 }

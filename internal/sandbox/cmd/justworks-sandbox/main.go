@@ -8,6 +8,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -20,6 +21,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/rostersync/rostersync/internal/sandbox"
+	"github.com/rostersync/rostersync/internal/version"
 )
 
 func main() {
@@ -28,6 +30,22 @@ func main() {
 		os.Exit(1)
 	}
 }
+
+const usageHead = `usage: justworks-sandbox [flags]
+
+Serves the Justworks contract from a generated company (a stand-in for
+Justworks in the demo, the tests and the benchmarks). Every flag is described in
+internal/sandbox/README.md.
+
+flags:
+`
+
+const usageExamples = `
+examples:
+  justworks-sandbox --people 300 --seed 7 --print-head
+  justworks-sandbox --addr 127.0.0.1:8090 --people 300 --seed 7 --write-secrets .tmp/sandbox
+  justworks-sandbox --unavailable-every 5 --rate-limit-every 7   # inject faults
+`
 
 type options struct {
 	addr, company, username                  string
@@ -70,8 +88,17 @@ func parse(args []string) (options, error) {
 	fs.IntVar(&f.TruncateTo, "truncate-to", 0, "serve only the first N members (by id)")
 	fs.IntVar(&f.ShortPageEvery, "short-page-every", 0, "every Nth members page is short (empty or half)")
 	fs.BoolVar(&f.Forbidden, "forbidden", false, "members endpoints answer 403 forbidden")
+	fs.SetOutput(io.Discard)
 	if err := fs.Parse(args); err != nil {
-		return o, err
+		if errors.Is(err, flag.ErrHelp) {
+			// -h/--help: usage with examples on stdout, exit 0.
+			fmt.Fprint(os.Stdout, usageHead)
+			fs.SetOutput(os.Stdout)
+			fs.PrintDefaults()
+			fmt.Fprint(os.Stdout, usageExamples)
+			return o, err
+		}
+		return o, fmt.Errorf("%w (run 'justworks-sandbox --help' for the flags)", err)
 	}
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("unexpected arguments: %q", fs.Args())
@@ -98,6 +125,12 @@ func secret(flagValue, file, env string) (string, error) {
 }
 
 func run(args []string) error {
+	for _, a := range args {
+		if a == "--version" || a == "-version" {
+			fmt.Println(version.String("justworks-sandbox"))
+			return nil
+		}
+	}
 	o, err := parse(args)
 	if errors.Is(err, flag.ErrHelp) {
 		return nil
