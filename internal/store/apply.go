@@ -130,15 +130,19 @@ var changeFieldsSQL = func() string {
 	return "('{' || concat_ws(',',\n\t\t" + strings.Join(parts, ",\n\t\t") + ") || '}')::jsonb"
 }()
 
+// changeRowFieldsSQL is the fields of one change-log row of apply_diff d
+// (with the roster's r and the stored p): what a removal or a change did.
+// The change log and a held run's staged change set (hold.go) share it.
+var changeRowFieldsSQL = `CASE WHEN d.kind = 'removed'
+			THEN jsonb_build_object('status', jsonb_build_object('old', p.status, 'new', 'removed'))
+			ELSE ` + changeFieldsSQL + `
+		END`
+
 // applyWriteSQL writes the diff; $1 is the org, $2 the run. The change log is
 // written first because it reads the stored (old) values.
 var applyWriteSQL = []string{
 	`INSERT INTO change_log (org_id, run_id, member_id, kind, fields)
-	SELECT $1, $2, d.id, d.kind,
-		CASE WHEN d.kind = 'removed'
-			THEN jsonb_build_object('status', jsonb_build_object('old', p.status, 'new', 'removed'))
-			ELSE ` + changeFieldsSQL + `
-		END
+	SELECT $1, $2, d.id, d.kind, ` + changeRowFieldsSQL + `
 	FROM apply_diff d
 	LEFT JOIN apply_roster r ON r.id = d.id
 	LEFT JOIN people p ON p.org_id = $1 AND p.id = d.id
@@ -173,6 +177,7 @@ type storedResult struct {
 	Outcome domain.Outcome `json:"outcome"`
 	Reason  string         `json:"reason,omitempty"`
 	Counts  domain.Counts  `json:"counts"`
+	Held    bool           `json:"held,omitempty"`
 }
 
 // ApplyRoster applies the run's staged roster and tree to the org's stored
@@ -234,12 +239,16 @@ func (s *Store) applyRoster(ctx context.Context, tx *sqlx.Tx, p ApplyParams) (Ap
 		return ApplyResult{}, fmt.Errorf("read run: %w", err)
 	case runOrg != p.OrgID:
 		return ApplyResult{}, fmt.Errorf("%w: run %s belongs to org %q", ErrBadInput, p.RunID, runOrg)
-	case stored != nil:
+	case stored != nil && !p.Preview:
 		var r storedResult
 		if err := json.Unmarshal(stored, &r); err != nil {
 			return ApplyResult{}, fmt.Errorf("decode the stored result: %w", err)
 		}
-		return ApplyResult(r), nil
+		if !(p.Approved && r.Held) {
+			return ApplyResult(r), nil
+		}
+		// Approved: the held change set is written below, if it is still
+		// exactly what was shown.
 	}
 
 	threshold := p.SafetyThreshold
@@ -298,10 +307,35 @@ func (s *Store) applyRoster(ctx context.Context, tx *sqlx.Tx, p ApplyParams) (Ap
 	case c.Roster == 0:
 		res.Outcome = domain.OutcomeRefused
 		res.Reason = "Justworks returned an empty roster; nothing was applied"
-	case c.Active > 0 && float64(c.Leave) > threshold*float64(c.Active)+1e-9:
-		res.Outcome = domain.OutcomeRefused
+	case !p.Approved && c.Active > 0 && float64(c.Leave) > threshold*float64(c.Active)+1e-9:
+		res.Outcome, res.Held = domain.OutcomeRefused, true
 		res.Reason = fmt.Sprintf("the roster from Justworks would terminate or remove %d of %d active people (%s %%), above the %s %% safety limit; nothing was applied — check Justworks, or %s",
 			c.Leave, c.Active, percent(float64(c.Leave)/float64(c.Active)), percent(threshold), SafetyLimitHint)
+	}
+	if res.Outcome == "" && p.Approved {
+		same, err := sameAsStagedChanges(ctx, tx, p)
+		if err != nil {
+			return ApplyResult{}, err
+		}
+		if !same {
+			res.Outcome = domain.OutcomeRefused
+			res.Reason = "the stored org chart changed while the sync waited for approval, so the approved change set is no longer what it would write; nothing was applied — start a new sync"
+		}
+	}
+	if res.Held || p.Preview {
+		// What was shown is what an approval writes: keep the change set.
+		if err := stageChanges(ctx, tx, p); err != nil {
+			return ApplyResult{}, err
+		}
+	}
+	switch {
+	case res.Outcome != "":
+	case p.Preview:
+		res.Outcome = domain.OutcomeApplied
+		if c.Hires+c.Terminations+c.Rehires+c.Updates+c.Removed == 0 {
+			res.Outcome = domain.OutcomeNoChanges
+		}
+		return res, nil // a preview writes nothing and keeps no result
 	default:
 		for i, q := range applyWriteSQL {
 			args := []any{p.OrgID, p.RunID}
@@ -320,6 +354,9 @@ func (s *Store) applyRoster(ctx context.Context, tx *sqlx.Tx, p ApplyParams) (Ap
 		}
 	}
 
+	if p.Preview {
+		return res, nil
+	}
 	b, err := json.Marshal(storedResult(res))
 	if err != nil {
 		return ApplyResult{}, err

@@ -25,6 +25,29 @@ var changeFieldOrder = map[string]int{
 // removed, and by display name within a kind. Manager changes carry the
 // managers' display names as labels.
 func (s *Store) RunChanges(ctx context.Context, runID string, limitPerKind int) ([]Change, error) {
+	return s.readChanges(ctx, changeLogSource, runID, limitPerKind)
+}
+
+// changeSource is where change rows are read: the change log, or a run's
+// staged change set (hold.go), whose new people are not stored yet.
+type changeSource struct {
+	// rows selects org_id, member_id, kind, fields and display_name of run $1.
+	rows string
+	// names selects id and name of the people ids $2 in org $1 (run $3).
+	names string
+}
+
+var changeLogSource = changeSource{
+	rows: `SELECT c.org_id, c.member_id, c.kind, c.fields,
+			coalesce(` + displayName("p") + `, c.member_id) AS display_name
+		FROM change_log c
+		LEFT JOIN people p ON p.org_id = c.org_id AND p.id = c.member_id
+		WHERE c.run_id = $1`,
+	names: `SELECT p.id, ` + displayName("p") + ` AS name
+		FROM people p WHERE p.org_id = $1 AND p.id = ANY($2) AND $3::text IS NOT NULL`,
+}
+
+func (s *Store) readChanges(ctx context.Context, src changeSource, runID string, limitPerKind int) ([]Change, error) {
 	var rows []struct {
 		OrgID       string            `db:"org_id"`
 		MemberID    string            `db:"member_id"`
@@ -34,12 +57,9 @@ func (s *Store) RunChanges(ctx context.Context, runID string, limitPerKind int) 
 	}
 	err := s.db.SelectContext(ctx, &rows, `
 		SELECT org_id, member_id, kind, fields, display_name FROM (
-			SELECT c.org_id, c.member_id, c.kind, c.fields,
-				coalesce(`+displayName("p")+`, c.member_id) AS display_name,
-				row_number() OVER (PARTITION BY c.kind ORDER BY `+displayName("p")+`, c.member_id) AS rn
-			FROM change_log c
-			LEFT JOIN people p ON p.org_id = c.org_id AND p.id = c.member_id
-			WHERE c.run_id = $1) x
+			SELECT c.org_id, c.member_id, c.kind, c.fields, c.display_name,
+				row_number() OVER (PARTITION BY c.kind ORDER BY c.display_name, c.member_id) AS rn
+			FROM (`+src.rows+`) c) x
 		WHERE $2 <= 0 OR rn <= $2
 		ORDER BY array_position(ARRAY['hire', 'termination', 'rehire', 'update', 'removed'], kind), rn`,
 		runID, limitPerKind)
@@ -88,9 +108,7 @@ func (s *Store) RunChanges(ctx context.Context, runID string, limitPerKind int) 
 		ID   string `db:"id"`
 		Name string `db:"name"`
 	}
-	if err := s.db.SelectContext(ctx, &labels, `
-		SELECT p.id, `+displayName("p")+` AS name
-		FROM people p WHERE p.org_id = $1 AND p.id = ANY($2)`, rows[0].OrgID, pq.Array(ids)); err != nil {
+	if err := s.db.SelectContext(ctx, &labels, src.names, rows[0].OrgID, pq.Array(ids), runID); err != nil {
 		return nil, fmt.Errorf("read changes of run %s: manager names: %w", runID, err)
 	}
 	names := make(map[string]string, len(labels))
@@ -154,6 +172,12 @@ func selectProblems(ctx context.Context, q sqlx.QueryerContext, query string, ar
 // rehired and removed; title changes and manager moves among updates and
 // rehires. Problems are not change-log rows; the run's counts hold them.
 func (s *Store) RunSectionTotals(ctx context.Context, runID string) (map[domain.Section]int, error) {
+	return s.sectionTotals(ctx, "change_log", runID)
+}
+
+// sectionTotals counts the sections of run's rows in table (change_log, or
+// staging_changes for a staged change set).
+func (s *Store) sectionTotals(ctx context.Context, table, runID string) (map[domain.Section]int, error) {
 	var t struct {
 		Hires        int `db:"hires"`
 		Terminations int `db:"terminations"`
@@ -170,7 +194,7 @@ func (s *Store) RunSectionTotals(ctx context.Context, runID string) (map[domain.
 			count(*) FILTER (WHERE kind = $5) AS removed,
 			count(*) FILTER (WHERE kind IN ($4, $6) AND fields ? $7) AS titles,
 			count(*) FILTER (WHERE kind IN ($4, $6) AND fields ? $8) AS managers
-		FROM change_log WHERE run_id = $1`, runID,
+		FROM `+table+` WHERE run_id = $1`, runID,
 		domain.ChangeHire, domain.ChangeTermination, domain.ChangeRehire, domain.ChangeRemoved, domain.ChangeUpdate,
 		domain.FieldJobTitle, domain.FieldManagerID)
 	if err != nil {

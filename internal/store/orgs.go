@@ -35,6 +35,7 @@ type orgRow struct {
 	ScheduleAs       string         `db:"schedule_as"`
 	SafetyThreshold  float64        `db:"safety_threshold"`
 	LoginBlocked     string         `db:"login_blocked"`
+	ApprovalTimeout  int            `db:"approval_timeout_seconds"`
 	CreatedAt        time.Time      `db:"created_at"`
 	UpdatedAt        time.Time      `db:"updated_at"`
 }
@@ -50,11 +51,13 @@ func (r orgRow) org() Org {
 		HeadName: r.HeadName, Notify: notify, Daily: r.Daily, DailyTime: r.DailyTime,
 		TimeZone: r.TimeZone, ScheduleAs: r.ScheduleAs, SafetyThreshold: r.SafetyThreshold,
 		LoginBlocked: r.LoginBlocked, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
+		ApprovalTimeout: time.Duration(r.ApprovalTimeout) * time.Second,
 	}
 }
 
 const orgColumns = `id, name, justworks_url, username, sealed_password, sealed_totp_secret, head_name,
-	notify, daily, daily_time, time_zone, schedule_as, safety_threshold, login_blocked, created_at, updated_at`
+	notify, daily, daily_time, time_zone, schedule_as, safety_threshold, login_blocked, created_at, updated_at,
+	approval_timeout_seconds`
 
 // GetOrg returns the org, or ErrNotFound.
 func (s *Store) GetOrg(ctx context.Context, id string) (Org, error) {
@@ -202,18 +205,28 @@ func (s *Store) SaveOrg(ctx context.Context, w OrgWrite, update func(old Org) (O
 func writeOrg(ctx context.Context, tx *sqlx.Tx, o Org) error {
 	_, err := tx.ExecContext(ctx, `
 		INSERT INTO orgs (id, name, justworks_url, username, sealed_password, sealed_totp_secret, head_name,
-			notify, daily, daily_time, time_zone, schedule_as, safety_threshold, login_blocked)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+			notify, daily, daily_time, time_zone, schedule_as, safety_threshold, login_blocked, approval_timeout_seconds)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
 		ON CONFLICT (id) DO UPDATE SET
 			name = EXCLUDED.name, justworks_url = EXCLUDED.justworks_url, username = EXCLUDED.username,
 			sealed_password = EXCLUDED.sealed_password, sealed_totp_secret = EXCLUDED.sealed_totp_secret,
 			head_name = EXCLUDED.head_name, notify = EXCLUDED.notify, daily = EXCLUDED.daily,
 			daily_time = EXCLUDED.daily_time, time_zone = EXCLUDED.time_zone, schedule_as = EXCLUDED.schedule_as,
 			safety_threshold = EXCLUDED.safety_threshold, login_blocked = EXCLUDED.login_blocked,
+			approval_timeout_seconds = EXCLUDED.approval_timeout_seconds,
 			updated_at = now()`,
 		o.ID, o.Name, o.JustworksURL, o.Username, o.SealedPassword, o.SealedTOTPSecret, o.HeadName,
-		pq.Array(o.Notify), o.Daily, o.DailyTime, o.TimeZone, o.ScheduleAs, o.SafetyThreshold, o.LoginBlocked)
+		pq.Array(o.Notify), o.Daily, o.DailyTime, o.TimeZone, o.ScheduleAs, o.SafetyThreshold, o.LoginBlocked,
+		approvalSeconds(o.ApprovalTimeout))
 	return err
+}
+
+// approvalSeconds stores an approval timeout; zero means the default.
+func approvalSeconds(d time.Duration) int {
+	if d <= 0 {
+		d = domain.DefaultApprovalTimeout
+	}
+	return int(d / time.Second)
 }
 
 // credentialsChanged: the block exists to stop retrying credentials

@@ -77,7 +77,7 @@ func (s *Store) DropStaging(ctx context.Context, runID string) error {
 }
 
 func dropStaging(ctx context.Context, tx *sqlx.Tx, runID string, session bool) error {
-	tables := []string{"staging_members", "staging_tree", "staging_problems", "staging_heads"}
+	tables := []string{"staging_members", "staging_tree", "staging_problems", "staging_heads", "staging_changes"}
 	if session {
 		tables = append(tables, "sessions")
 	}
@@ -90,19 +90,26 @@ func dropStaging(ctx context.Context, tx *sqlx.Tx, runID string, session bool) e
 }
 
 // PruneStaging drops the staging and sessions of runs that finished, or started
-// before olderThan ago and never finished (a crashed worker's leftovers). It
-// returns the number of runs pruned.
+// before olderThan ago and never finished (a crashed worker's leftovers). A
+// run held for a decision keeps its staging until olderThan after its
+// decision was due: an approval writes exactly what was staged. Dry-run
+// previews older than olderThan go too. It returns the number of runs pruned.
 func (s *Store) PruneStaging(ctx context.Context, olderThan time.Duration) (int, error) {
 	var runs []string
 	err := s.db.SelectContext(ctx, &runs, `
 		SELECT DISTINCT s.run_id FROM (
 			SELECT run_id FROM staging_heads UNION SELECT run_id FROM sessions
-			UNION SELECT DISTINCT run_id FROM staging_members) s
+			UNION SELECT DISTINCT run_id FROM staging_members
+			UNION SELECT DISTINCT run_id FROM staging_changes) s
 		LEFT JOIN sync_runs r ON r.run_id = s.run_id
-		WHERE r.finished_at IS NOT NULL OR r.started_at < now() - make_interval(secs => $1)`,
+		WHERE r.finished_at IS NOT NULL OR (r.started_at < now() - make_interval(secs => $1)
+			AND (r.decision_due IS NULL OR r.decision_due < now() - make_interval(secs => $1)))`,
 		olderThan.Seconds())
 	if err != nil {
 		return 0, fmt.Errorf("prune staging: %w", err)
+	}
+	if _, err := s.db.ExecContext(ctx, "DELETE FROM run_previews WHERE saved_at < now() - make_interval(secs => $1)", olderThan.Seconds()); err != nil {
+		return 0, fmt.Errorf("prune previews: %w", err)
 	}
 	for _, id := range runs {
 		if err := s.DropStaging(ctx, id); err != nil {

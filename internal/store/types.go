@@ -31,7 +31,8 @@ type Org struct {
 	TimeZone         string // IANA name
 	ScheduleAs       string // principal the daily schedule runs as
 	SafetyThreshold  float64
-	LoginBlocked     string // non-empty: Justworks rejected the credentials; no login until they change
+	LoginBlocked     string        // non-empty: Justworks rejected the credentials; no login until they change
+	ApprovalTimeout  time.Duration // how long a held sync waits for a decision (0: domain.DefaultApprovalTimeout)
 	CreatedAt        time.Time
 	UpdatedAt        time.Time
 }
@@ -54,13 +55,20 @@ type ApplyParams struct {
 	OrgID           string
 	RunID           string
 	SafetyThreshold float64 // refuse when more than this fraction of stored active people would leave
+	// Approved: a decider approved the run's held change set; write it if
+	// it is still exactly the staged one, whatever the safety checks say.
+	Approved bool
+	// Preview: diff, count and stage the change set, write nothing (a dry run).
+	Preview bool
 }
 
-// ApplyResult is what ApplyRoster did. Reason explains a refusal.
+// ApplyResult is what ApplyRoster did. Reason explains a refusal. Held says a
+// safety check refused it and the change set is staged for a decision.
 type ApplyResult struct {
 	Outcome domain.Outcome
 	Reason  string
 	Counts  domain.Counts
+	Held    bool
 }
 
 // Change is one change-log row of a run, with the person's display name.
