@@ -13,20 +13,27 @@ import (
 // ApplyRoster writes the staged roster into the primary org chart in one
 // transaction, or refuses when the safety limit says the roster looks wrong.
 // Re-running it for the same run returns the first result (idempotent).
-func (a *Activities) ApplyRoster(ctx context.Context, run RunRef) (ApplyResult, error) {
+//
+// Approved writes the run's held change set (exactly the one staged and
+// shown); Preview stages the change set and writes nothing.
+func (a *Activities) ApplyRoster(ctx context.Context, in ApplyInput) (ApplyResult, error) {
+	run := in.RunRef
 	org, err := a.Store.GetOrg(ctx, run.Org)
 	if err != nil {
 		return ApplyResult{}, fmt.Errorf("load org %s: %w", run.Org, err)
 	}
-	res, err := a.Store.ApplyRoster(ctx, store.ApplyParams{OrgID: run.Org, RunID: run.RunID, SafetyThreshold: org.SafetyThreshold})
+	res, err := a.Store.ApplyRoster(ctx, store.ApplyParams{OrgID: run.Org, RunID: run.RunID, SafetyThreshold: org.SafetyThreshold,
+		Approved: in.Approved, Preview: in.Preview})
 	if err != nil {
 		return ApplyResult{}, fmt.Errorf("apply roster: %w", err)
 	}
 	activity.GetLogger(ctx).Info("Applied roster", "org", run.Org, "outcome", res.Outcome,
 		"hires", res.Counts.Hires, "terminations", res.Counts.Terminations, "rehires", res.Counts.Rehires,
 		"updates", res.Counts.Updates, "unchanged", res.Counts.Unchanged, "removed", res.Counts.Removed)
-	recordChanges(ctx, run.Org, res.Outcome, res.Counts)
-	return ApplyResult{Outcome: res.Outcome, Reason: res.Reason, Counts: res.Counts}, nil
+	if !in.Preview {
+		recordChanges(ctx, run.Org, res.Outcome, res.Counts)
+	}
+	return ApplyResult{Outcome: res.Outcome, Reason: res.Reason, Counts: res.Counts, Held: res.Held}, nil
 }
 
 // FinishRun records the run's outcome and drops its staging and session.

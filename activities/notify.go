@@ -29,7 +29,7 @@ func (a *Activities) SendSyncSummary(ctx context.Context, in NotifyInput) (Notif
 		return NotifyResult{}, fmt.Errorf("load org %s: %w", in.Org, err)
 	}
 	var res NotifyResult
-	if len(org.Notify) == 0 {
+	if len(org.Notify) == 0 && !in.DryRun {
 		return res, nil
 	}
 	summary, err := a.summary(ctx, org, in)
@@ -40,10 +40,23 @@ func (a *Activities) SendSyncSummary(ctx context.Context, in NotifyInput) (Notif
 	if err != nil {
 		return res, nonRetryable(domain.ErrTypeConfig, fmt.Sprintf("render the summary email: %v", err))
 	}
+	if in.DryRun {
+		// A preview emails nobody: it keeps the email the real run would
+		// send, for `starter sync --dry-run` and the console.
+		if err := a.Store.SavePreview(ctx, in.RunID, store.Preview{Subject: msg.Subject, Text: msg.Text, HTML: msg.HTML}); err != nil {
+			return res, err
+		}
+		return res, nil
+	}
+	// The held email and the run's final one are two emails of one run.
+	claim := in.RunID
+	if in.Outcome == domain.OutcomeHeld {
+		claim += "#held"
+	}
 	log := activity.GetLogger(ctx)
 	var retry error
 	for _, to := range org.Notify {
-		claimed, err := a.Store.ClaimNotification(ctx, in.RunID, to)
+		claimed, err := a.Store.ClaimNotification(ctx, claim, to)
 		if err != nil {
 			return res, fmt.Errorf("claim notification: %w", err)
 		}
@@ -51,10 +64,10 @@ func (a *Activities) SendSyncSummary(ctx context.Context, in NotifyInput) (Notif
 			res.Skipped++
 			continue
 		}
-		msg.MessageID = fmt.Sprintf("<%s.%s@rostersync>", in.RunID, url.QueryEscape(to))
+		msg.MessageID = fmt.Sprintf("<%s.%s@rostersync>", url.QueryEscape(claim), url.QueryEscape(to))
 		err = a.Mail.Send(ctx, to, msg)
 		if err == nil {
-			if err := a.Store.MarkNotified(ctx, in.RunID, to); err != nil {
+			if err := a.Store.MarkNotified(ctx, claim, to); err != nil {
 				a.Log.Warn("could not mark notification sent", zap.String("run", in.RunID), errField(err))
 			}
 			res.Sent++
@@ -77,7 +90,7 @@ func (a *Activities) SendSyncSummary(ctx context.Context, in NotifyInput) (Notif
 			// The server refused this address for good; others still get theirs.
 			log.Error("Summary email refused", "to", to, "error", err.Error())
 		default:
-			if rerr := a.Store.ReleaseNotification(ctx, in.RunID, to); rerr != nil {
+			if rerr := a.Store.ReleaseNotification(ctx, claim, to); rerr != nil {
 				return res, fmt.Errorf("release notification: %w", rerr)
 			}
 			retry = fmt.Errorf("send summary to %s: %w", to, err)
@@ -106,11 +119,25 @@ func (a *Activities) summary(ctx context.Context, org store.Org, in NotifyInput)
 			Problems: in.Counts.Problems,
 		},
 		Truncated: map[domain.Section]int{},
+		Decision:  in.Decision,
 	}
-	if in.Outcome != domain.OutcomeApplied {
+	if in.Outcome == domain.OutcomeHeld {
+		s.Finished = time.Time{} // still running
+		s.DecisionHint = domain.DecisionHint(org.ID)
+	}
+	if in.DecisionDueUnix > 0 {
+		s.DecisionDue = time.Unix(in.DecisionDueUnix, 0).UTC()
+	}
+	// An applied run lists what it wrote; a preview, a held run, and a held
+	// run rejected or timed out list the change set it staged (not applied).
+	readChanges, readTotals := a.Store.RunChanges, a.Store.RunSectionTotals
+	switch {
+	case in.DryRun || in.Outcome == domain.OutcomeHeld || in.Outcome == domain.OutcomeRefused:
+		readChanges, readTotals = a.Store.StagedChanges, a.Store.StagedSectionTotals
+	case in.Outcome != domain.OutcomeApplied:
 		return s, nil // nothing was written, so there is nothing to list
 	}
-	changes, err := a.Store.RunChanges(ctx, in.RunID, limit)
+	changes, err := readChanges(ctx, in.RunID, limit)
 	if err != nil {
 		return s, fmt.Errorf("read changes: %w", err)
 	}
@@ -152,7 +179,7 @@ func (a *Activities) summary(ctx context.Context, org store.Org, in NotifyInput)
 	}
 	// Each section says how many more it holds than it lists, counted from the
 	// change log under the same section keys the email reads.
-	totals, err := a.Store.RunSectionTotals(ctx, in.RunID)
+	totals, err := readTotals(ctx, in.RunID)
 	if err != nil {
 		return s, err
 	}

@@ -49,11 +49,50 @@ type ResolveResult struct {
 	Problems int    `json:"problems"`
 }
 
-// ApplyResult is the outcome of applying the staged roster.
+// ApplyInput applies the run's staged roster: as usual, as the approval of
+// its held change set, or as a preview that writes nothing.
+type ApplyInput struct {
+	RunRef
+	Approved bool `json:"approved,omitempty"`
+	Preview  bool `json:"preview,omitempty"`
+}
+
+// ApplyResult is the outcome of applying the staged roster. Held: a safety
+// check refused it and its change set waits for a decision.
 type ApplyResult struct {
 	Outcome domain.Outcome `json:"outcome"`
 	Reason  string         `json:"reason,omitempty"`
 	Counts  domain.Counts  `json:"counts"`
+	Held    bool           `json:"held,omitempty"`
+}
+
+// HoldResult is how long a held run waits, and who may decide (emails and
+// levels of the org's technical owners and owners when the wait began; the
+// update validator's first check, re-checked in the store at decision time).
+type HoldResult struct {
+	TimeoutSeconds int64     `json:"timeout_seconds"`
+	DueUnix        int64     `json:"due_unix"`
+	Deciders       []Decider `json:"deciders"`
+}
+
+// Decider is one person who may approve or reject.
+type Decider struct {
+	Email string       `json:"email"`
+	Level domain.Level `json:"level"`
+}
+
+// DecideInput asks whether DecidedBy may decide the held run now.
+type DecideInput struct {
+	RunRef
+	DecidedBy string `json:"decided_by"`
+}
+
+// RecordDecisionInput records how a held run's wait ended.
+type RecordDecisionInput struct {
+	RunRef
+	Decision  domain.Decision `json:"decision"`
+	DecidedBy string          `json:"decided_by,omitempty"`
+	Via       string          `json:"via,omitempty"`
 }
 
 // NotifyInput is everything the summary email needs beyond the store.
@@ -64,6 +103,12 @@ type NotifyInput struct {
 	Reason      string         `json:"reason,omitempty"`
 	Counts      domain.Counts  `json:"counts"`
 	StartedUnix int64          `json:"started_unix"`
+	// A held run's email says until when it waits; a decided one, how it
+	// was decided.
+	DecisionDueUnix int64  `json:"decision_due_unix,omitempty"`
+	Decision        string `json:"decision,omitempty"`
+	// DryRun: keep the rendered summary for the run instead of emailing it.
+	DryRun bool `json:"dry_run,omitempty"`
 }
 
 // NotifyResult counts delivered emails.

@@ -20,7 +20,7 @@ func DailySync(ctx workflow.Context, in SyncInput) (SyncSummary, error) {
 // it joins by leaving that one to finish, and says so.
 func startOrJoin(ctx workflow.Context, in SyncInput) (SyncSummary, error) {
 	cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
-		WorkflowID:            WorkflowID(in.Org),
+		WorkflowID:            syncID(in),
 		WorkflowIDReusePolicy: enums.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
 		// The sync outlives this small parent if the schedule is deleted.
 		ParentClosePolicy: enums.PARENT_CLOSE_POLICY_ABANDON,

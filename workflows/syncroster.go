@@ -26,7 +26,7 @@ var a *activities.Activities
 // random one), it starts or joins the fixed-ID sync instead, as DailySync does.
 func SyncRoster(ctx workflow.Context, in SyncInput) (SyncSummary, error) {
 	in.Org, in.RequestedBy = strings.TrimSpace(in.Org), strings.TrimSpace(in.RequestedBy)
-	if id := workflow.GetInfo(ctx).WorkflowExecution.ID; in.Org != "" && id != WorkflowID(in.Org) {
+	if id := workflow.GetInfo(ctx).WorkflowExecution.ID; in.Org != "" && id != syncID(in) {
 		return startOrJoin(ctx, in)
 	}
 	s, err := newSync(ctx, in)
@@ -43,6 +43,11 @@ type syncState struct {
 	started  time.Time
 	progress Progress
 	auth     activities.AuthorizeResult
+
+	// While held (hold.go): who may decide, and the decision once taken.
+	deciders map[string]domain.Level
+	waiting  bool
+	decided  *decided
 }
 
 func newSync(ctx workflow.Context, in SyncInput) (*syncState, error) {
@@ -59,6 +64,9 @@ func newSync(ctx workflow.Context, in SyncInput) (*syncState, error) {
 	}
 	s.progress = Progress{Step: domain.StepAuthorize, Org: in.Org}
 	if err := workflow.SetQueryHandler(ctx, ProgressQuery, func() (Progress, error) { return s.progress, nil }); err != nil {
+		return nil, err
+	}
+	if err := s.setDecisionHandlers(); err != nil {
 		return nil, err
 	}
 	if err := workflow.UpsertTypedSearchAttributes(ctx, OrgAttribute.ValueSet(in.Org)); err != nil {
@@ -115,14 +123,21 @@ func (s *syncState) run() (SyncSummary, error) {
 		return s.end(ending{outcome: domain.OutcomeFailed, cause: err, notify: true})
 	}
 
+	if s.in.DryRun {
+		return s.preview(tree)
+	}
+
 	s.step(domain.StepApply, fmt.Sprintf("Applying %d people to the org chart", tree.People))
 	// Apply is the commit point: once it starts, a cancellation waits for it,
 	// so the run records what the database really holds.
 	applyCtx, _ := workflow.NewDisconnectedContext(ctx)
 	actx = workflow.WithActivityOptions(applyCtx, localOptions(fmt.Sprintf("Apply the roster of %s to the org chart", org), 15*time.Minute))
 	var applied activities.ApplyResult
-	if err := workflow.ExecuteActivity(actx, a.ApplyRoster, s.ref).Get(applyCtx, &applied); err != nil {
+	if err := workflow.ExecuteActivity(actx, a.ApplyRoster, activities.ApplyInput{RunRef: s.ref}).Get(applyCtx, &applied); err != nil {
 		return s.end(ending{outcome: domain.OutcomeFailed, cause: err, notify: true})
+	}
+	if applied.Held && workflow.GetVersion(ctx, changeApprovalHold, workflow.DefaultVersion, 1) >= 1 {
+		return s.hold(tree, applied)
 	}
 	summary, _ := s.end(ending{outcome: applied.Outcome, counts: applied.Counts, notify: true, reason: applied.Reason})
 	summary.People, summary.HeadID = tree.People, tree.HeadID
@@ -138,6 +153,8 @@ type ending struct {
 	cause   error
 	notify  bool
 	reason  string
+	// decision says how a held run was decided.
+	decision string
 }
 
 // end notifies (when the run became a sync), records the outcome, and returns
@@ -150,10 +167,11 @@ func (s *syncState) end(e ending) (SyncSummary, error) {
 		reason = FailureMessage(cause)
 	}
 	s.progress.Outcome, s.progress.Counts = outcome, counts
-	if e.notify {
+	if e.notify && !s.in.DryRun { // a dry run emails nobody
 		s.step(domain.StepNotify, "Emailing the summary")
 		actx := workflow.WithActivityOptions(ctx, notifyOptions(fmt.Sprintf("Email the %s summary of %s", outcome.Words(), s.in.Org)))
-		in := activities.NotifyInput{RunRef: s.ref, RequestedBy: s.in.RequestedBy, Outcome: outcome, Reason: reason, Counts: counts, StartedUnix: s.started.Unix()}
+		in := activities.NotifyInput{RunRef: s.ref, RequestedBy: s.in.RequestedBy, Outcome: outcome, Reason: reason, Counts: counts,
+			StartedUnix: s.started.Unix(), Decision: e.decision}
 		if err := workflow.ExecuteActivity(actx, a.SendSyncSummary, in).Get(ctx, nil); err != nil {
 			// The org chart is already right; a lost email must not undo that.
 			workflow.GetLogger(ctx).Error("Summary email not sent", "error", err)
@@ -179,7 +197,7 @@ func (s *syncState) end(e ending) (SyncSummary, error) {
 		}
 		return SyncSummary{}, temporal.NewNonRetryableApplicationError(reason, string(typ), nil)
 	}
-	return SyncSummary{Org: s.in.Org, Outcome: outcome, Counts: counts, Reason: reason}, nil
+	return SyncSummary{Org: s.in.Org, Outcome: outcome, Counts: counts, Reason: reason, Decision: e.decision}, nil
 }
 
 // ErrorType is the ApplicationError type behind a failure (an activity's, or a

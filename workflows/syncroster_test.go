@@ -181,7 +181,7 @@ func (s *syncSuite) TestEmailFailureDoesNotFailAppliedSync() {
 func (s *syncSuite) TestProgressQueryReportsStep() {
 	s.happyUntil(domain.StepApply)
 	var during Progress
-	s.env.OnActivity(a.ApplyRoster, mock.Anything, mock.Anything).Return(func(_ context.Context, _ activities.RunRef) (activities.ApplyResult, error) {
+	s.env.OnActivity(a.ApplyRoster, mock.Anything, mock.Anything).Return(func(_ context.Context, _ activities.ApplyInput) (activities.ApplyResult, error) {
 		// Ask while the apply step runs.
 		v, err := s.env.QueryWorkflow(ProgressQuery)
 		s.Require().NoError(err)

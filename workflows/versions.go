@@ -9,4 +9,9 @@ const (
 	// changeEmptyRosterRefused: an empty roster ends the sync "refused" right
 	// after the fetch, instead of failing in resolve with "head not found".
 	changeEmptyRosterRefused = "empty-roster-refused"
+
+	// changeApprovalHold: a run refused by a safety check waits for an
+	// approve or reject Update (or the org's time-out) instead of ending
+	// refused at once.
+	changeApprovalHold = "approval-hold"
 )

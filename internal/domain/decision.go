@@ -74,3 +74,7 @@ func CheckApprovalTimeout(d time.Duration) error {
 func DecisionHint(org string) string {
 	return fmt.Sprintf("approve with `starter sync approve --org %s --as EMAIL` or reject with `starter sync reject --org %s --as EMAIL` (technical_owner or owner), or in Temporal Web (Update approve/reject)", org, org)
 }
+
+// ErrTypeNoDecisionPending: an approve or reject reached a sync that is not
+// waiting for one (not held, or already decided or timed out).
+const ErrTypeNoDecisionPending ErrorType = "NoDecisionPending"

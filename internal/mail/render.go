@@ -30,6 +30,9 @@ type view struct {
 	Outcome     string
 	Bad         bool // refused or failed
 	Reason      string
+	Decision    string
+	DueBy       string
+	Hint        string
 	RequestedBy string
 	Started     string
 	Finished    string
@@ -82,6 +85,9 @@ func newView(s Summary) (view, error) {
 	v := view{
 		OrgName:     org,
 		Reason:      para(s.Reason),
+		Decision:    line(s.Decision),
+		DueBy:       stamp(s.DecisionDue),
+		Hint:        para(s.DecisionHint),
 		RequestedBy: line(s.RequestedBy),
 		Started:     stamp(s.Started),
 		Finished:    stamp(s.Finished),
@@ -111,6 +117,11 @@ func newView(s Summary) (view, error) {
 		v.Bad = true
 		v.Headline = "sync refused — nothing applied"
 		v.CountsTitle = "What the sync would have done (not applied)"
+	case domain.OutcomeHeld:
+		v.Outcome = "held for approval"
+		v.Bad = true
+		v.Headline = "sync held for approval — nothing applied yet"
+		v.CountsTitle = "What the sync will do if approved"
 	case domain.OutcomeFailed:
 		v.Outcome = "failed"
 		v.Bad = true

@@ -49,6 +49,13 @@ func sampleSummary(outcome domain.Outcome) Summary {
 		s.Reason = "180 of 246 active people (73%) would be terminated; the safety threshold is 20%.\nCheck the Justworks account, then run `starter sync --org acme --force`."
 		s.Terminations = []Person{{ID: "mem_3", Name: "Grace Hopper"}, {ID: "mem_9", Name: "Linus Torvalds"}}
 		s.Truncated = map[domain.Section]int{domain.SectionTerminations: 178, domain.SectionHires: 1}
+	case domain.OutcomeHeld:
+		s.Counts = domain.Counts{Terminations: 180, Unchanged: 66}
+		s.Reason = "the roster from Justworks would terminate or remove 180 of 246 active people (73 %), above the 20 % safety limit"
+		s.DecisionDue = start.Add(72 * time.Hour)
+		s.DecisionHint = domain.DecisionHint("acme")
+		s.Terminations = []Person{{ID: "mem_3", Name: "Grace Hopper"}, {ID: "mem_9", Name: "Linus Torvalds"}}
+		s.Truncated = map[domain.Section]int{domain.SectionTerminations: 178}
 	case domain.OutcomeFailed:
 		s.Reason = "log in to Justworks: invalid_credentials: wrong username or password"
 		s.Finished = time.Time{}
@@ -63,6 +70,7 @@ func TestRenderGolden(t *testing.T) {
 		domain.OutcomeNoChanges: "Rostersync · Acme Inc.: no changes",
 		domain.OutcomeRefused:   "Rostersync · Acme Inc.: sync refused — nothing applied",
 		domain.OutcomeFailed:    "Rostersync · Acme Inc.: sync failed",
+		domain.OutcomeHeld:      "Rostersync · Acme Inc.: sync held for approval — nothing applied yet",
 	}
 	for outcome, subject := range subjects {
 		t.Run(string(outcome), func(t *testing.T) {

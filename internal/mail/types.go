@@ -16,6 +16,11 @@ type Summary struct {
 	RequestedBy       string
 	Started, Finished time.Time
 	Counts            domain.Counts
+	// A held sync waits until DecisionDue; DecisionHint says how to decide.
+	DecisionDue  time.Time
+	DecisionHint string
+	// Decision says how a held sync was decided ("approved by …").
+	Decision string
 
 	Hires, Terminations, Rehires, Removed []Person
 	TitleChanges                          []TitleChange
