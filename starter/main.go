@@ -2,9 +2,10 @@
 // sync it (user set), start or join a sync (sync), and read what is stored
 // (status, roster export). Configuration is the environment; see README.md.
 //
-// Exit codes: 0 success (applied / no_changes), 1 failed, 2 bad usage or
-// configuration, 3 refused (access level or safety limit), 4 stopped waiting
-// (sync --timeout), 130 interrupted (Ctrl-C).
+// Exit codes: 0 success (applied / no_changes / previewed), 1 failed, 2 bad
+// usage or configuration, 3 refused (access level, safety limit, a rejected
+// or expired hold), 4 stopped waiting (sync --timeout), 5 held: the sync waits
+// for approve or reject, 130 interrupted (Ctrl-C).
 package main
 
 import (
@@ -29,6 +30,7 @@ const (
 	exitUsage       = 2
 	exitRefused     = 3
 	exitGaveUp      = 4   // sync --wait --timeout passed; the sync goes on
+	exitHeld        = 5   // the sync waits for approve or reject
 	exitInterrupted = 130 // Ctrl-C (128 + SIGINT), as shells report it
 )
 
@@ -67,7 +69,9 @@ const usage = `usage: starter <command> [flags]
 commands:
   org set       create or update an org's connection and sync settings
   user set      give a person an access level in an org
-  sync          start (or join) a sync of an org
+  sync          start (or join) a sync of an org; --dry-run previews it
+  sync approve  approve the change set of a sync held by a safety check
+  sync reject   reject it: nothing is applied
   status        show an org's config (no secrets), schedule and last runs
   roster export print the stored org chart as JSON or CSV
 
@@ -93,6 +97,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		"org set":       orgSet,
 		"user set":      userSet,
 		"sync":          syncCmd,
+		"sync approve":  syncApprove,
+		"sync reject":   syncReject,
 		"status":        status,
 		"roster export": rosterExport,
 	}

@@ -121,6 +121,7 @@ func parseOrgSet(args []string, stderr io.Writer) (orgsettings.Request, error) {
 		tz           = fs.String("tz", "", "IANA time zone of --daily (default UTC)")
 		noDaily      = fs.Bool("no-daily", false, "turn the daily sync off (pauses its schedule)")
 		safety       = fs.Float64("safety-limit", 0, "refuse a sync that would terminate, remove or clear a field of more than this fraction of active people (default 0.20)")
+		approval     = fs.Duration("approval-timeout", 0, "how long a sync held by a safety check waits for approve/reject (default 72h)")
 		as           = fs.String("as", "", "your email; becomes owner of a new org")
 	)
 	if err := parse(fs, args); err != nil {
@@ -143,6 +144,9 @@ func parseOrgSet(args []string, stderr io.Writer) (orgsettings.Request, error) {
 	r.Notify, r.Daily, r.TimeZone = str("notify", notify), str("daily", daily), str("tz", tz)
 	if flagGiven(fs, "safety-limit") {
 		r.SafetyLimit = safety
+	}
+	if flagGiven(fs, "approval-timeout") {
+		r.ApprovalTimeout = approval
 	}
 	if *passwordFile != "" || *passwordEnv != "" {
 		pw, err := readSecret(*passwordFile, *passwordEnv, "password")

@@ -9,6 +9,7 @@ import (
 
 	"github.com/rostersync/rostersync/internal/domain"
 	"github.com/rostersync/rostersync/internal/schedule"
+	"github.com/rostersync/rostersync/internal/store"
 )
 
 type statusJSON struct {
@@ -23,10 +24,18 @@ type statusJSON struct {
 	TimeZone        string         `json:"time_zone"`
 	ScheduleAs      string         `json:"schedule_as,omitempty"`
 	SafetyLimit     float64        `json:"safety_limit"`
+	ApprovalTimeout string         `json:"approval_timeout"`
+	Pending         *pendingJSON   `json:"pending_decision,omitempty"`
 	LoginBlocked    string         `json:"login_blocked,omitempty"`
 	Schedule        schedule.State `json:"schedule"`
 	ScheduleProblem string         `json:"schedule_error,omitempty"`
 	Runs            []runJSON      `json:"last_runs"`
+}
+
+// pendingJSON is a held sync waiting for approve or reject.
+type pendingJSON struct {
+	store.HeldRun
+	Hint string `json:"hint"`
 }
 
 type runJSON struct {
@@ -62,7 +71,15 @@ func status(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	out := statusJSON{Org: org.ID, Name: org.Name, JustworksURL: org.JustworksURL, Username: org.Username, Head: org.HeadName,
 		Notify: org.Notify, Daily: org.Daily, DailyTime: org.DailyTime, TimeZone: org.TimeZone, ScheduleAs: org.ScheduleAs,
-		SafetyLimit: org.SafetyThreshold, LoginBlocked: org.LoginBlocked, Runs: []runJSON{}}
+		SafetyLimit: org.SafetyThreshold, LoginBlocked: org.LoginBlocked, Runs: []runJSON{},
+		ApprovalTimeout: org.ApprovalTimeout.String()}
+	held, err := st.PendingDecision(ctx, org.ID)
+	if err != nil {
+		return err
+	}
+	if held != nil {
+		out.Pending = &pendingJSON{HeldRun: *held, Hint: domain.DecisionHint(org.ID)}
+	}
 	if c, err := e.Temporal(ctx); err != nil {
 		out.ScheduleProblem = err.Error()
 	} else if out.Schedule, err = schedule.Describe(ctx, c, org.ID); err != nil {
@@ -78,8 +95,14 @@ func status(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if *asJSON {
 		return writeJSON(stdout, out)
 	}
-	fmt.Fprintf(stdout, "org %s (%s)\n  justworks: %s as %s\n  head: %s\n  notify: %s\n  safety limit: %.0f %%\n",
-		out.Org, out.Name, out.JustworksURL, out.Username, out.Head, strings.Join(out.Notify, ", "), out.SafetyLimit*100)
+	fmt.Fprintf(stdout, "org %s (%s)\n  justworks: %s as %s\n  head: %s\n  notify: %s\n  safety limit: %.0f %% (a sync above it waits %s for approval)\n",
+		out.Org, out.Name, out.JustworksURL, out.Username, out.Head, strings.Join(out.Notify, ", "), out.SafetyLimit*100, out.ApprovalTimeout)
+	if p := out.Pending; p != nil {
+		c := p.Counts
+		fmt.Fprintf(stdout, "  DECISION PENDING: run %s (requested by %s) held since %s, waits until %s: +%d -%d ~%d\n    %s\n    %s\n",
+			p.RunID, p.RequestedBy, p.HeldAt.Format(time.RFC3339), p.Due.Format(time.RFC3339),
+			c.Hires+c.Rehires, c.Terminations+c.Removed, c.Updates, p.Reason, p.Hint)
+	}
 	if out.LoginBlocked != "" {
 		fmt.Fprintf(stdout, "  LOGINS STOPPED: %s\n", out.LoginBlocked)
 	}

@@ -24,6 +24,12 @@ type syncJSON struct {
 	Outcome    domain.Outcome `json:"outcome"`
 	domain.Counts
 	Error string `json:"error"`
+	// Pending is set when the sync waits for approve or reject (outcome held).
+	Pending *workflows.PendingDecision `json:"pending,omitempty"`
+	// WouldBe is a dry run's verdict on the real run (outcome previewed).
+	WouldBe domain.Outcome `json:"would_be,omitempty"`
+	// Preview is the summary email a real run would send (dry runs only).
+	Preview string `json:"preview,omitempty"`
 }
 
 // syncCmd starts the org's sync, or joins the one already running (the fixed
@@ -38,6 +44,7 @@ func syncCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		wait   = fs.Bool("wait", false, "follow the sync to its end, with progress on stderr")
 		asJSON = fs.Bool("json", false, "print the result as JSON on stdout (implies --wait: the JSON is the outcome)")
 		limit  = fs.Duration("timeout", 0, "with --wait: stop waiting after this long, e.g. 30m (exit 4; the sync goes on); 0 waits until it ends")
+		dryRun = fs.Bool("dry-run", false, "fetch, resolve and diff, apply nothing, email nobody; print the summary a real sync would email (implies --wait)")
 	)
 	if err := parse(fs, args); err != nil {
 		return err
@@ -45,7 +52,7 @@ func syncCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := required("org", *id, "as", *as); err != nil {
 		return err
 	}
-	*wait = *wait || *asJSON
+	*wait = *wait || *asJSON || *dryRun
 	if *limit < 0 || (*limit > 0 && !*wait) {
 		return usageErr("--timeout is how long --wait waits: give it with --wait (or --json) and a positive duration such as 30m")
 	}
@@ -72,14 +79,20 @@ func syncCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	in := workflows.SyncInput{Org: *id, RequestedBy: store.NormalizeEmail(*as)}
+	in := workflows.SyncInput{Org: *id, RequestedBy: store.NormalizeEmail(*as), DryRun: *dryRun}
+	wfID, summary, details := workflows.WorkflowID(*id), fmt.Sprintf("Sync %s, requested by %s", *id, in.RequestedBy),
+		"Started with `starter sync`. Steps: authorize → login → fetch → resolve → apply → notify."
+	if *dryRun {
+		wfID, summary, details = workflows.PreviewWorkflowID(*id), fmt.Sprintf("Preview (dry run) of %s, requested by %s", *id, in.RequestedBy),
+			"Started with `starter sync --dry-run`. Steps: authorize → login → fetch → resolve → preview; nothing is applied or emailed."
+	}
 	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID:                       workflows.WorkflowID(*id),
+		ID:                       wfID,
 		TaskQueue:                e.cfg.TaskQueue,
 		WorkflowIDConflictPolicy: enums.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
 		WorkflowIDReusePolicy:    enums.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
-		StaticSummary:            fmt.Sprintf("Sync %s, requested by %s", *id, in.RequestedBy),
-		StaticDetails:            "Started with `starter sync`. Steps: authorize → login → fetch → resolve → apply → notify.",
+		StaticSummary:            summary,
+		StaticDetails:            details,
 	}, workflows.SyncRoster, in)
 	if err != nil {
 		return fmt.Errorf("start sync: %w", err)
@@ -101,8 +114,7 @@ func syncCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	defer cancel()
 	stopProgress := followProgress(waitCtx, c, e.dc, e.fc, out.WorkflowID, out.RunID, stderr)
-	var sum workflows.SyncSummary
-	err = run.Get(waitCtx, &sum)
+	sum, held, err := waitOrHeld(waitCtx, c, run)
 	stopProgress()
 	if err != nil && waitCtx.Err() != nil {
 		// Only the waiting ends: the sync is Temporal's and goes on.
@@ -118,6 +130,17 @@ func syncCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	var code error
 	switch {
+	case held != nil:
+		// The sync waits, durably, for a decision; this command need not.
+		out.Outcome, out.Counts, out.Error, out.Pending = domain.OutcomeHeld, held.Counts, held.Decision.Reason, held.Decision
+		code = &exitError{code: exitHeld, msg: fmt.Sprintf("sync held for approval until %s: %s", held.Decision.Due.Format(time.RFC3339), held.Decision.Hint)}
+	case err == nil && sum.Outcome == domain.OutcomePreviewed:
+		out.Outcome, out.Counts, out.Error, out.WouldBe = sum.Outcome, sum.Counts, sum.Reason, sum.WouldBe
+		p, perr := st.RunPreview(ctx, out.RunID)
+		if perr != nil {
+			return fmt.Errorf("the dry run ended, but its preview cannot be read: %w", perr)
+		}
+		out.Preview = p.Text
 	case err == nil:
 		out.Outcome, out.Counts, out.Error = sum.Outcome, sum.Counts, sum.Reason
 		if sum.Outcome == domain.OutcomeRefused {
@@ -161,6 +184,38 @@ func noWorker(ctx context.Context, c client.Client, cfg config.Config) string {
 		cfg.TaskQueue, cfg.Namespace, cfg.TemporalAddress)
 }
 
+// waitOrHeld waits for the sync's end, or until it is held for a decision
+// (then it returns the held progress: the sync itself waits on, for days).
+func waitOrHeld(ctx context.Context, c client.Client, run client.WorkflowRun) (workflows.SyncSummary, *workflows.Progress, error) {
+	type result struct {
+		sum workflows.SyncSummary
+		err error
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	done := make(chan result, 1)
+	go func() {
+		var r result
+		r.err = run.Get(ctx, &r.sum)
+		done <- r
+	}()
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case r := <-done:
+			return r.sum, nil, r.err
+		case <-t.C:
+			if v, err := c.QueryWorkflow(ctx, run.GetID(), run.GetRunID(), workflows.ProgressQuery); err == nil {
+				var p workflows.Progress
+				if v.Get(&p) == nil && p.Step == domain.StepDecide && p.Decision != nil {
+					return workflows.SyncSummary{}, &p, nil
+				}
+			}
+		}
+	}
+}
+
 // followProgress prints the progress query's answer on stderr whenever it
 // changes, until stopped. During the fetch it adds the fetch activity's last
 // heartbeat (pages and members so far), which only the server knows.
@@ -183,6 +238,9 @@ func followProgress(ctx context.Context, c client.Client, dc converter.DataConve
 					if p.Step == domain.StepFetch {
 						line += fetchHeartbeat(ctx, c, dc, fc, wfID, runID)
 					}
+					if d := p.Decision; d != nil {
+						line += fmt.Sprintf(" held for approval until %s; %s", d.Due.Format(time.RFC3339), d.Hint)
+					}
 					if line != last {
 						fmt.Fprintln(w, line)
 						last = line
@@ -200,11 +258,18 @@ func followProgress(ctx context.Context, c client.Client, dc converter.DataConve
 }
 
 func printSummary(w io.Writer, o syncJSON) {
+	if o.Outcome == domain.OutcomePreviewed {
+		fmt.Fprintf(w, "preview (dry run): nothing was applied and nobody was emailed; a real sync now would end %s and email:\n\n%s\n", o.WouldBe.Words(), o.Preview)
+		return
+	}
 	fmt.Fprintf(w, "outcome: %s\n", o.Outcome)
 	fmt.Fprintf(w, "hires %d, terminations %d, rehires %d, updates %d, unchanged %d, removed %d, problems %d\n",
 		o.Hires, o.Terminations, o.Rehires, o.Updates, o.Unchanged, o.Removed, o.Problems)
 	if o.Error != "" {
 		fmt.Fprintf(w, "reason: %s\n", o.Error)
+	}
+	if d := o.Pending; d != nil {
+		fmt.Fprintf(w, "waiting for a decision until %s: %s\n", d.Due.Format(time.RFC3339), d.Hint)
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rostersync/rostersync/internal/domain"
 	"github.com/rostersync/rostersync/internal/justworks"
 	"github.com/rostersync/rostersync/internal/schedule"
 	"github.com/rostersync/rostersync/internal/secrets"
@@ -35,6 +36,9 @@ type Request struct {
 	NoDaily      bool    // stop the daily run
 	TimeZone     *string // IANA name of Daily's clock
 	SafetyLimit  *float64
+	// ApprovalTimeout is how long a sync held by a safety check waits for
+	// approve or reject before it ends with nothing applied.
+	ApprovalTimeout *time.Duration
 	// Actor is the verified person asking: owner of a new org, and the
 	// principal a daily schedule they set runs as.
 	Actor string
@@ -42,17 +46,18 @@ type Request struct {
 
 // Field names of a Request, as the CLI's flags and the console's form name them.
 const (
-	FieldOrg          = "org"
-	FieldName         = "name"
-	FieldJustworksURL = "justworks-url"
-	FieldUsername     = "username"
-	FieldPassword     = "password"
-	FieldTOTPSecret   = "totp-secret"
-	FieldHead         = "head"
-	FieldNotify       = "notify"
-	FieldDaily        = "daily"
-	FieldTimeZone     = "tz"
-	FieldSafetyLimit  = "safety-limit"
+	FieldOrg             = "org"
+	FieldName            = "name"
+	FieldJustworksURL    = "justworks-url"
+	FieldUsername        = "username"
+	FieldPassword        = "password"
+	FieldTOTPSecret      = "totp-secret"
+	FieldHead            = "head"
+	FieldNotify          = "notify"
+	FieldDaily           = "daily"
+	FieldTimeZone        = "tz"
+	FieldSafetyLimit     = "safety-limit"
+	FieldApprovalTimeout = "approval-timeout"
 )
 
 // Invalid lists what is wrong with a Request, field by field; nothing was
@@ -123,6 +128,11 @@ func (r Request) Validate(isNew bool) error {
 	if r.SafetyLimit != nil {
 		if l := *r.SafetyLimit; math.IsNaN(l) || l <= 0 || l > 1 {
 			bad[FieldSafetyLimit] = "must be a fraction above 0 and at most 1 (e.g. 0.2)"
+		}
+	}
+	if r.ApprovalTimeout != nil {
+		if err := domain.CheckApprovalTimeout(*r.ApprovalTimeout); err != nil {
+			bad[FieldApprovalTimeout] = err.Error()
 		}
 	}
 	if len(bad) > 0 {
@@ -213,6 +223,9 @@ func Update(org store.Org, r Request, isNew bool, sealer *secrets.Sealer) (store
 	}
 	if r.SafetyLimit != nil {
 		org.SafetyThreshold = *r.SafetyLimit
+	}
+	if r.ApprovalTimeout != nil {
+		org.ApprovalTimeout = *r.ApprovalTimeout
 	}
 	return org, nil
 }
