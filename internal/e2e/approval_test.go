@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/rostersync/rostersync/internal/justworks"
+	"github.com/rostersync/rostersync/internal/orgtree"
 	"github.com/rostersync/rostersync/internal/sandbox"
 	"github.com/rostersync/rostersync/workflows"
 )
@@ -22,7 +23,7 @@ func (s *stack) removeActive(n int) []string {
 		for _, id := range r.IDs() {
 			if m, _ := r.Get(id); id != r.HeadID() && m.Status == justworks.StatusActive && len(names) < n {
 				r.Remove(id)
-				names = append(names, m.GivenName+" "+m.FamilyName)
+				names = append(names, orgtree.DisplayName(m.GivenName, m.FamilyName, m.PreferredName))
 			}
 		}
 	})
@@ -114,7 +115,7 @@ func TestHeldSyncApproveRejectAndTimeOut(t *testing.T) {
 		staged = append(staged, r)
 	}
 	require.NoError(t, rows.Err())
-	require.Len(t, staged, 40)
+	require.Len(t, staged, held.Removed+held.Updates+held.Terminations+held.Hires+held.Rehires)
 	out, errOut, code = s.run("sync", "approve", "--org", s.org, "--as", owner, "--json")
 	require.Equal(t, 0, code, "stdout %s stderr %s", out, errOut)
 	var approved syncOut
@@ -182,7 +183,7 @@ func TestDryRunShowsTheChangeSetOfTheRealSync(t *testing.T) {
 			if id != r.HeadID() {
 				r.SetTitle(id, "Chief Preview Officer")
 				m, _ := r.Get(id)
-				titled = m.GivenName + " " + m.FamilyName
+				titled = orgtree.DisplayName(m.GivenName, m.FamilyName, m.PreferredName)
 				break
 			}
 		}

@@ -168,7 +168,6 @@ func TestSafetyRefusalLeavesOrgChartUnchanged(t *testing.T) {
 	require.Equal(t, before, after)
 	s.sandbox.SetFaults(sandbox.Faults{})
 
-	// A roster that lost 40 % of the people (head still there) is refused.
 	s.sandbox.Mutate(func(r *sandbox.Roster) {
 		removed := 0
 		for _, id := range r.IDs() {
@@ -178,17 +177,23 @@ func TestSafetyRefusalLeavesOrgChartUnchanged(t *testing.T) {
 			}
 		}
 	})
-	r = s.sync(tech)
-	require.Equal(t, 3, r.code, "%+v", r)
-	require.Equal(t, "refused", r.Outcome)
-	require.Contains(t, r.Error, "nothing was applied")
+	// A roster that lost 40 % of the people (head still there) is held for a
+	// decision (TestHeldSyncApproveRejectAndTimeOut has the rest); rejected,
+	// nothing is applied.
+	held := s.syncHeld()
+	require.Contains(t, held.Error, "nothing was applied")
+	_, after = s.export()
+	require.Equal(t, before, after)
+	_, errOut, code := s.run("sync", "reject", "--org", s.org, "--as", tech)
+	require.Equal(t, 3, code, errOut)
 	_, after = s.export()
 	require.Equal(t, before, after)
 	require.Equal(t, changes, s.count(`SELECT count(*) FROM change_log`))
-	msgs, err := s.smtp.WaitFor(6, 30*time.Second)
+	msgs, err := s.smtp.WaitFor(8, 30*time.Second)
 	require.NoError(t, err)
-	require.Contains(t, strings.ToLower(msgs[4].Subject), "refused")
-	require.Contains(t, msgs[4].Text, "nothing was applied")
+	require.Contains(t, strings.ToLower(msgs[4].Subject), "held for approval")
+	require.Contains(t, strings.ToLower(msgs[6].Subject), "refused")
+	require.Contains(t, msgs[6].Text, "nothing was applied")
 }
 
 func TestWrongPasswordLogsInOnceAndStopsLogins(t *testing.T) {
