@@ -101,3 +101,37 @@ func (s *stack) saveHistory(dir, name, workflowID, runID string) {
 	require.NoError(s.t, os.WriteFile(filepath.Join(dir, strings.TrimSuffix(name, ".json")+".id"), []byte(workflowID+"\n"), 0o644))
 	s.t.Logf("recorded %s: %d events", name, len(h.Events))
 }
+
+// TestRecordHoldHistories records the held branches (change ID
+// approval-hold): approved, rejected, and timed out.
+//
+//	ROSTERSYNC_RECORD_HISTORIES=1 make test ARGS='-run TestRecordHoldHistories ./internal/e2e'
+func TestRecordHoldHistories(t *testing.T) {
+	if os.Getenv("ROSTERSYNC_RECORD_HISTORIES") == "" {
+		t.Skip("records testdata/histories only when ROSTERSYNC_RECORD_HISTORIES=1")
+	}
+	dir := filepath.Join(testenv.RepoRoot(), "testdata", "histories")
+	s := newStack(t, sandbox.Config{People: 120}, withEnv("ROSTERSYNC_CODEC_KEYS="+ReplayCodecKeys))
+	s.setupOrg()
+	require.Equal(t, "applied", s.sync(tech).Outcome)
+	s.removeActive(40)
+	ctx := context.Background()
+	finish := func(name, wfID, runID string) {
+		require.NoError(t, s.tc.GetWorkflow(ctx, wfID, runID).Get(ctx, nil))
+		s.saveHistory(dir, name, wfID, runID)
+	}
+
+	held := s.syncHeld()
+	_, errOut, code := s.run("sync", "reject", "--org", s.org, "--as", tech)
+	require.Equal(t, 3, code, errOut)
+	finish("held_rejected.json", held.WorkflowID, held.RunID)
+
+	held = s.syncHeld()
+	s.mustRun("sync", "approve", "--org", s.org, "--as", tech)
+	finish("held_approved.json", held.WorkflowID, held.RunID)
+
+	s.mustRun("org", "set", "--org", s.org, "--approval-timeout", "2s", "--as", tech)
+	s.removeActive(30)
+	held = s.syncHeld()
+	finish("held_timed_out.json", held.WorkflowID, held.RunID)
+}
