@@ -120,7 +120,7 @@ func parseOrgSet(args []string, stderr io.Writer) (orgsettings.Request, error) {
 		daily        = fs.String("daily", "", "run daily at HH:MM (24-hour clock)")
 		tz           = fs.String("tz", "", "IANA time zone of --daily (default UTC)")
 		noDaily      = fs.Bool("no-daily", false, "turn the daily sync off (pauses its schedule)")
-		safety       = fs.Float64("safety-limit", 0, "refuse a sync that would terminate, remove or clear a field of more than this fraction of active people (default 0.20)")
+		safety       = fs.Float64("safety-limit", 0, "hold for approval a sync that would terminate, remove or clear a field of more than this fraction of active people (default 0.20)")
 		approval     = fs.Duration("approval-timeout", 0, "how long a sync held by a safety check waits for approve/reject (default 72h)")
 		as           = fs.String("as", "", "your email; becomes owner of a new org")
 	)

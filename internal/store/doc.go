@@ -45,6 +45,12 @@
 //	(*Store) Users(ctx, orgID string) ([]OrgUser, error)
 //	(*Store) RemoveUser(ctx, orgID, email string) error
 //	(*Store) RunSectionTotals(ctx, runID string) (map[domain.Section]int, error)
+//	(*Store) BeginHold(ctx, runID string) (Hold, error)             // a held run starts waiting (hold.go)
+//	(*Store) RecordDecision(ctx, runID string, d domain.Decision, by, via string) error
+//	(*Store) PendingDecision(ctx, orgID string) (*HeldRun, error)   // the org's held run, nil when none
+//	(*Store) StagedChanges(ctx, runID string, limitPerKind int) ([]Change, error) // a held run's or preview's change set
+//	(*Store) StagedSectionTotals(ctx, runID string) (map[domain.Section]int, error)
+//	(*Store) SavePreview(ctx, runID string, Preview) error / RunPreview(ctx, runID) (Preview, error)
 //	NormalizeEmail(email string) string, DefaultSafetyThreshold, SafetyLimitHint
 //
 // Errors: ErrNotFound (a missing org or run), ErrBadInput (data that can never
