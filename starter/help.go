@@ -34,7 +34,18 @@ var commandHelp = map[string]struct{ about, examples string }{
 			"the step on stderr, the outcome and counts on stdout. Ctrl-C or --timeout stops waiting, not the sync.",
 		examples: `  starter sync --org acme --as tech@acme.example
   starter sync --org acme --as tech@acme.example --wait --timeout 30m
-  starter sync --org acme --as tech@acme.example --json | jq .outcome`,
+  starter sync --org acme --as tech@acme.example --json | jq .outcome
+  starter sync --org acme --as tech@acme.example --dry-run   # what a sync would apply now; applies nothing`,
+	},
+	"sync approve": {
+		about: "Approve the change set of the org's sync held by a safety check: the sync applies exactly what was emailed,\n" +
+			"then this command follows it to the end. --as (technical_owner or owner) is recorded as an operator action.",
+		examples: `  starter status --org acme            # DECISION PENDING: what is held, and until when
+  starter sync approve --org acme --as tech@acme.example --note "reorg, checked with HR"`,
+	},
+	"sync reject": {
+		about:    "Reject the change set of the org's sync held by a safety check: nothing is applied, the list is emailed.",
+		examples: `  starter sync reject --org acme --as tech@acme.example --note "Justworks export glitch"`,
 	},
 	"status": {
 		about: "Show an org's configuration (no secrets), its schedule and its last 10 runs. Read-only: never creates or migrates the database.",
@@ -42,9 +53,11 @@ var commandHelp = map[string]struct{ about, examples string }{
   starter status --org acme --json`,
 	},
 	"roster export": {
-		about: "Print the stored org chart (what the last applied sync left). Read-only: never creates or migrates the database.",
+		about: "Print the stored org chart (what the last applied sync left) as data, or draw it (SVG, or Graphviz DOT).\n" +
+			"Read-only: never creates or migrates the database.",
 		examples: `  starter roster export --org acme > acme.json
-  starter roster export --org acme --format csv > acme.csv`,
+  starter roster export --org acme --format csv > acme.csv
+  starter roster export --org acme --format svg > acme.svg`,
 	},
 }
 
@@ -67,5 +80,5 @@ func printHelp(w io.Writer, fs *flag.FlagSet) {
 	if h.examples != "" {
 		fmt.Fprintf(w, "\nexamples:\n%s\n", h.examples)
 	}
-	fmt.Fprintln(w, "\nConfiguration is the environment; see README.md. Exit codes: 0 ok, 1 failed, 2 bad usage or configuration, 3 refused, 4 stopped waiting (--timeout), 130 interrupted.")
+	fmt.Fprintln(w, "\nConfiguration is the environment; see README.md. Exit codes: 0 ok, 1 failed, 2 bad usage or configuration, 3 refused, 4 stopped waiting (--timeout), 5 held for approval, 130 interrupted.")
 }

@@ -73,7 +73,7 @@ commands:
   sync approve  approve the change set of a sync held by a safety check
   sync reject   reject it: nothing is applied
   status        show an org's config (no secrets), schedule and last runs
-  roster export print the stored org chart as JSON or CSV
+  roster export print the stored org chart as JSON or CSV, or draw it (SVG, DOT)
 
 examples:
   starter org set --org acme --name "Acme Inc." --justworks-url URL --username U \
