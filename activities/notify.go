@@ -113,11 +113,7 @@ func (a *Activities) summary(ctx context.Context, org store.Org, in NotifyInput)
 		WebURL:  config.RunURL(a.WebURL, a.Namespace, in.WorkflowID, in.RunID),
 		Outcome: in.Outcome, Reason: in.Reason, RequestedBy: in.RequestedBy,
 		Started: time.Unix(in.StartedUnix, 0).UTC(), Finished: time.Now().UTC(),
-		Counts: domain.Counts{
-			Hires: in.Counts.Hires, Terminations: in.Counts.Terminations, Rehires: in.Counts.Rehires,
-			Updates: in.Counts.Updates, Unchanged: in.Counts.Unchanged, Removed: in.Counts.Removed,
-			Problems: in.Counts.Problems,
-		},
+		Counts:    in.Counts,
 		Truncated: map[domain.Section]int{},
 		Decision:  in.Decision,
 	}
@@ -192,6 +188,26 @@ func (a *Activities) summary(ctx context.Context, org store.Org, in NotifyInput)
 		if more := total - listed[sec]; more > 0 {
 			s.Truncated[sec] = more
 		}
+	}
+	excluded, nExcluded, err := a.Store.RunExcluded(ctx, in.RunID, limit)
+	if err != nil {
+		return s, err
+	}
+	for _, x := range excluded {
+		s.Excluded = append(s.Excluded, mail.Excluded{ID: x.MemberID, Name: x.DisplayName, Reason: x.Reason})
+	}
+	if more := nExcluded - len(excluded); more > 0 {
+		s.Truncated[domain.SectionExcluded] = more
+	}
+	kept, nKept, err := a.Store.RunKept(ctx, in.RunID, limit)
+	if err != nil {
+		return s, err
+	}
+	for _, k := range kept {
+		s.KeptOut = append(s.KeptOut, mail.KeptOut{ID: k.MemberID, Name: k.DisplayName, Field: k.Field, Justworks: deref(k.Justworks), Local: deref(k.Kept)})
+	}
+	if more := nKept - len(kept); more > 0 {
+		s.Truncated[domain.SectionKeptOut] = more
 	}
 	problems, err := a.Store.RunProblems(ctx, in.RunID, limit)
 	if err != nil {

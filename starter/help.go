@@ -47,6 +47,12 @@ var commandHelp = map[string]struct{ about, examples string }{
 		about:    "Reject the change set of the org's sync held by a safety check: nothing is applied, the list is emailed.",
 		examples: `  starter sync reject --org acme --as tech@acme.example --note "Justworks export glitch"`,
 	},
+	"person set": {
+		about: "Edit a field that Rostersync owns (org set --local-fields) of one stored person. Syncs keep the\n" +
+			"value and list the Justworks value they kept out in the summary. Logged in the change log.",
+		examples: `  starter org set --org acme --local-fields job_title --as tech@acme.example
+  starter person set --org acme --id mem_0042 --field job_title --value "Staff Engineer" --as tech@acme.example`,
+	},
 	"status": {
 		about: "Show an org's configuration (no secrets), its schedule and its last 10 runs. Read-only: never creates or migrates the database.",
 		examples: `  starter status --org acme

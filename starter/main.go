@@ -72,6 +72,7 @@ commands:
   sync          start (or join) a sync of an org; --dry-run previews it
   sync approve  approve the change set of a sync held by a safety check
   sync reject   reject it: nothing is applied
+  person set    edit a field Rostersync owns (org set --local-fields) of one person
   status        show an org's config (no secrets), schedule and last runs
   roster export print the stored org chart as JSON or CSV, or draw it (SVG, DOT)
 
@@ -99,6 +100,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		"sync":          syncCmd,
 		"sync approve":  syncApprove,
 		"sync reject":   syncReject,
+		"person set":    personSet,
 		"status":        status,
 		"roster export": rosterExport,
 	}

@@ -122,8 +122,21 @@ func parseOrgSet(args []string, stderr io.Writer) (orgsettings.Request, error) {
 		noDaily      = fs.Bool("no-daily", false, "turn the daily sync off (pauses its schedule)")
 		safety       = fs.Float64("safety-limit", 0, "hold for approval a sync that would terminate, remove or clear a field of more than this fraction of active people (default 0.20)")
 		approval     = fs.Duration("approval-timeout", 0, "how long a sync held by a safety check waits for approve/reject (default 72h)")
+		scope        = map[string]*string{}
 		as           = fs.String("as", "", "your email; becomes owner of a new org")
 	)
+	for _, f := range []struct{ name, help string }{
+		{orgsettings.FieldIncludeTypes, "sync only these employment types, e.g. full_time,part_time (\"\" clears)"},
+		{orgsettings.FieldExcludeTypes, "leave out these employment types, e.g. contractor (\"\" clears)"},
+		{orgsettings.FieldIncludeDepartments, "sync only these departments, by id or name (\"\" clears)"},
+		{orgsettings.FieldExcludeDepartments, "leave out these departments, by id or name (\"\" clears)"},
+		{orgsettings.FieldIncludeMembers, "always sync these member ids, whatever the other scope rules (\"\" clears)"},
+		{orgsettings.FieldExcludeMembers, "leave out these member ids (\"\" clears)"},
+		{orgsettings.FieldIgnoreFields, "never take these fields from Justworks: preferred_name, work_email, job_title, department, location (\"\" clears)"},
+		{orgsettings.FieldLocalFields, "fields Rostersync owns: the sync keeps local values (starter person set) and reports Justworks' (\"\" clears)"},
+	} {
+		scope[f.name] = fs.String(f.name, "", f.help)
+	}
 	if err := parse(fs, args); err != nil {
 		return orgsettings.Request{}, err
 	}
@@ -147,6 +160,14 @@ func parseOrgSet(args []string, stderr io.Writer) (orgsettings.Request, error) {
 	}
 	if flagGiven(fs, "approval-timeout") {
 		r.ApprovalTimeout = approval
+	}
+	for name, dst := range map[string]**string{
+		orgsettings.FieldIncludeTypes: &r.IncludeTypes, orgsettings.FieldExcludeTypes: &r.ExcludeTypes,
+		orgsettings.FieldIncludeDepartments: &r.IncludeDepartments, orgsettings.FieldExcludeDepartments: &r.ExcludeDepartments,
+		orgsettings.FieldIncludeMembers: &r.IncludeMembers, orgsettings.FieldExcludeMembers: &r.ExcludeMembers,
+		orgsettings.FieldIgnoreFields: &r.IgnoreFields, orgsettings.FieldLocalFields: &r.LocalFields,
+	} {
+		*dst = str(name, scope[name])
 	}
 	if *passwordFile != "" || *passwordEnv != "" {
 		pw, err := readSecret(*passwordFile, *passwordEnv, "password")

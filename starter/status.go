@@ -13,23 +13,24 @@ import (
 )
 
 type statusJSON struct {
-	Org             string         `json:"org"`
-	Name            string         `json:"name"`
-	JustworksURL    string         `json:"justworks_url"`
-	Username        string         `json:"username"`
-	Head            string         `json:"head"`
-	Notify          []string       `json:"notify"`
-	Daily           bool           `json:"daily"`
-	DailyTime       string         `json:"daily_time,omitempty"`
-	TimeZone        string         `json:"time_zone"`
-	ScheduleAs      string         `json:"schedule_as,omitempty"`
-	SafetyLimit     float64        `json:"safety_limit"`
-	ApprovalTimeout string         `json:"approval_timeout"`
-	Pending         *pendingJSON   `json:"pending_decision,omitempty"`
-	LoginBlocked    string         `json:"login_blocked,omitempty"`
-	Schedule        schedule.State `json:"schedule"`
-	ScheduleProblem string         `json:"schedule_error,omitempty"`
-	Runs            []runJSON      `json:"last_runs"`
+	Org             string            `json:"org"`
+	Name            string            `json:"name"`
+	JustworksURL    string            `json:"justworks_url"`
+	Username        string            `json:"username"`
+	Head            string            `json:"head"`
+	Notify          []string          `json:"notify"`
+	Daily           bool              `json:"daily"`
+	DailyTime       string            `json:"daily_time,omitempty"`
+	TimeZone        string            `json:"time_zone"`
+	ScheduleAs      string            `json:"schedule_as,omitempty"`
+	SafetyLimit     float64           `json:"safety_limit"`
+	ApprovalTimeout string            `json:"approval_timeout"`
+	Options         store.SyncOptions `json:"sync_options"`
+	Pending         *pendingJSON      `json:"pending_decision,omitempty"`
+	LoginBlocked    string            `json:"login_blocked,omitempty"`
+	Schedule        schedule.State    `json:"schedule"`
+	ScheduleProblem string            `json:"schedule_error,omitempty"`
+	Runs            []runJSON         `json:"last_runs"`
 }
 
 // pendingJSON is a held sync waiting for approve or reject.
@@ -72,7 +73,7 @@ func status(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	out := statusJSON{Org: org.ID, Name: org.Name, JustworksURL: org.JustworksURL, Username: org.Username, Head: org.HeadName,
 		Notify: org.Notify, Daily: org.Daily, DailyTime: org.DailyTime, TimeZone: org.TimeZone, ScheduleAs: org.ScheduleAs,
 		SafetyLimit: org.SafetyThreshold, LoginBlocked: org.LoginBlocked, Runs: []runJSON{},
-		ApprovalTimeout: org.ApprovalTimeout.String()}
+		ApprovalTimeout: org.ApprovalTimeout.String(), Options: org.Options}
 	held, err := st.PendingDecision(ctx, org.ID)
 	if err != nil {
 		return err
@@ -97,6 +98,23 @@ func status(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	}
 	fmt.Fprintf(stdout, "org %s (%s)\n  justworks: %s as %s\n  head: %s\n  notify: %s\n  safety limit: %.0f %% (a sync above it waits %s for approval)\n",
 		out.Org, out.Name, out.JustworksURL, out.Username, out.Head, strings.Join(out.Notify, ", "), out.SafetyLimit*100, out.ApprovalTimeout)
+	if sc := out.Options.Scope; !sc.Empty() {
+		var parts []string
+		for _, x := range []struct {
+			label string
+			list  []string
+		}{{"only types", sc.IncludeTypes}, {"not types", sc.ExcludeTypes}, {"only departments", sc.IncludeDepartments},
+			{"not departments", sc.ExcludeDepartments}, {"always members", sc.IncludeMembers}, {"not members", sc.ExcludeMembers}} {
+			if len(x.list) > 0 {
+				parts = append(parts, x.label+" "+strings.Join(x.list, ","))
+			}
+		}
+		fmt.Fprintf(stdout, "  scope: %s (people out of scope are reported as excluded, not removed)\n", strings.Join(parts, "; "))
+	}
+	if o := out.Options; len(o.IgnoreFields)+len(o.LocalFields) > 0 {
+		fmt.Fprintf(stdout, "  fields: ignored [%s]; owned by Rostersync [%s]; every other field is Justworks'\n",
+			strings.Join(o.IgnoreFields, ", "), strings.Join(o.LocalFields, ", "))
+	}
 	if p := out.Pending; p != nil {
 		c := p.Counts
 		fmt.Fprintf(stdout, "  DECISION PENDING: run %s (requested by %s) held since %s, waits until %s: +%d -%d ~%d\n    %s\n    %s\n",

@@ -31,4 +31,6 @@ type Counts struct {
 	Unchanged    int `json:"unchanged"`
 	Removed      int `json:"removed"`
 	Problems     int `json:"problems"`
+	// Excluded counts members the org's scope left out (not removed).
+	Excluded int `json:"excluded,omitempty"`
 }

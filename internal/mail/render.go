@@ -138,6 +138,9 @@ func newView(s Summary) (view, error) {
 			{"Updates", c.Updates}, {"Unchanged", c.Unchanged}, {"Removed", c.Removed},
 			{"Tree problems", c.Problems},
 		}
+		if c.Excluded > 0 {
+			v.Counts = append(v.Counts, countRow{"Excluded (scope)", c.Excluded})
+		}
 	}
 
 	people := func(title string, key domain.Section, ps []Person) {
@@ -170,6 +173,19 @@ func newView(s Summary) (view, error) {
 	v.add(sec)
 
 	people("Removed from the org chart", domain.SectionRemoved, s.Removed)
+
+	sec = section{Title: "Justworks values kept out (Rostersync owns the field)", More: s.Truncated[domain.SectionKeptOut]}
+	for _, k := range s.KeptOut {
+		sec.Items = append(sec.Items, item{Name: nameOr(k.Name, k.ID), Tag: strings.ReplaceAll(line(k.Field), "_", " "),
+			Detail: "Justworks says " + orNone(k.Justworks) + "; kept " + orNone(k.Local)})
+	}
+	v.add(sec)
+
+	sec = section{Title: "Excluded by the org's scope (not removed)", More: s.Truncated[domain.SectionExcluded]}
+	for _, x := range s.Excluded {
+		sec.Items = append(sec.Items, item{Name: nameOr(x.Name, x.ID), Detail: line(x.Reason)})
+	}
+	v.add(sec)
 
 	sec = section{Title: "Tree problems", More: s.Truncated[domain.SectionProblems]}
 	for _, p := range s.Problems {

@@ -26,6 +26,10 @@ type Summary struct {
 	TitleChanges                          []TitleChange
 	ManagerMoves                          []ManagerMove
 	Problems                              []Problem
+	// Excluded are members the org's scope left out; KeptOut are Justworks
+	// values kept out of fields Rostersync owns.
+	Excluded []Excluded
+	KeptOut  []KeptOut
 
 	// Truncated says, per section key (domain.SectionHires, ...), how many more
 	// entries there are than the lists above hold.
@@ -58,4 +62,14 @@ type Problem struct {
 type Message struct {
 	Subject, Text, HTML string
 	MessageID           string
+}
+
+// Excluded is a member the org's scope left out, and why.
+type Excluded struct {
+	ID, Name, Reason string
+}
+
+// KeptOut is a Justworks value kept out of a field Rostersync owns.
+type KeptOut struct {
+	ID, Name, Field, Justworks, Local string
 }

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"math"
 	"net/mail"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -39,6 +40,11 @@ type Request struct {
 	// ApprovalTimeout is how long a sync held by a safety check waits for
 	// approve or reject before it ends with nothing applied.
 	ApprovalTimeout *time.Duration
+	// Scope and field options: comma-separated lists; "" clears a list.
+	IncludeTypes, ExcludeTypes             *string
+	IncludeDepartments, ExcludeDepartments *string
+	IncludeMembers, ExcludeMembers         *string
+	IgnoreFields, LocalFields              *string
 	// Actor is the verified person asking: owner of a new org, and the
 	// principal a daily schedule they set runs as.
 	Actor string
@@ -46,18 +52,26 @@ type Request struct {
 
 // Field names of a Request, as the CLI's flags and the console's form name them.
 const (
-	FieldOrg             = "org"
-	FieldName            = "name"
-	FieldJustworksURL    = "justworks-url"
-	FieldUsername        = "username"
-	FieldPassword        = "password"
-	FieldTOTPSecret      = "totp-secret"
-	FieldHead            = "head"
-	FieldNotify          = "notify"
-	FieldDaily           = "daily"
-	FieldTimeZone        = "tz"
-	FieldSafetyLimit     = "safety-limit"
-	FieldApprovalTimeout = "approval-timeout"
+	FieldOrg                = "org"
+	FieldName               = "name"
+	FieldJustworksURL       = "justworks-url"
+	FieldUsername           = "username"
+	FieldPassword           = "password"
+	FieldTOTPSecret         = "totp-secret"
+	FieldHead               = "head"
+	FieldNotify             = "notify"
+	FieldDaily              = "daily"
+	FieldTimeZone           = "tz"
+	FieldSafetyLimit        = "safety-limit"
+	FieldApprovalTimeout    = "approval-timeout"
+	FieldIncludeTypes       = "include-types"
+	FieldExcludeTypes       = "exclude-types"
+	FieldIncludeDepartments = "include-departments"
+	FieldExcludeDepartments = "exclude-departments"
+	FieldIncludeMembers     = "include-members"
+	FieldExcludeMembers     = "exclude-members"
+	FieldIgnoreFields       = "ignore-fields"
+	FieldLocalFields        = "local-fields"
 )
 
 // Invalid lists what is wrong with a Request, field by field; nothing was
@@ -133,6 +147,25 @@ func (r Request) Validate(isNew bool) error {
 	if r.ApprovalTimeout != nil {
 		if err := domain.CheckApprovalTimeout(*r.ApprovalTimeout); err != nil {
 			bad[FieldApprovalTimeout] = err.Error()
+		}
+	}
+	for f, p := range map[string]*string{FieldIncludeTypes: r.IncludeTypes, FieldExcludeTypes: r.ExcludeTypes} {
+		for _, t := range List(p) {
+			if !slices.Contains(employmentTypes, t) {
+				bad[f] = fmt.Sprintf("%q is not an employment type: use %s", t, strings.Join(employmentTypes, ", "))
+			}
+		}
+	}
+	for f, p := range map[string]*string{FieldIgnoreFields: r.IgnoreFields, FieldLocalFields: r.LocalFields} {
+		for _, x := range List(p) {
+			if !slices.Contains(domain.OptionalFields, x) {
+				bad[f] = fmt.Sprintf("%q: use %s", x, strings.Join(domain.OptionalFields, ", "))
+			}
+		}
+	}
+	for _, x := range List(r.IgnoreFields) {
+		if slices.Contains(List(r.LocalFields), x) {
+			bad[FieldLocalFields] = fmt.Sprintf("%s cannot be both ignored and owned by Rostersync", x)
 		}
 	}
 	if len(bad) > 0 {
@@ -227,7 +260,41 @@ func Update(org store.Org, r Request, isNew bool, sealer *secrets.Sealer) (store
 	if r.ApprovalTimeout != nil {
 		org.ApprovalTimeout = *r.ApprovalTimeout
 	}
+	o := &org.Options
+	for _, c := range []struct {
+		p   *string
+		dst *[]string
+	}{{r.IncludeTypes, &o.Scope.IncludeTypes}, {r.ExcludeTypes, &o.Scope.ExcludeTypes},
+		{r.IncludeDepartments, &o.Scope.IncludeDepartments}, {r.ExcludeDepartments, &o.Scope.ExcludeDepartments},
+		{r.IncludeMembers, &o.Scope.IncludeMembers}, {r.ExcludeMembers, &o.Scope.ExcludeMembers},
+		{r.IgnoreFields, &o.IgnoreFields}, {r.LocalFields, &o.LocalFields}} {
+		if c.p != nil {
+			*c.dst = List(c.p)
+		}
+	}
+	for _, x := range o.IgnoreFields {
+		if slices.Contains(o.LocalFields, x) {
+			return org, Invalid{FieldLocalFields: fmt.Sprintf("%s cannot be both ignored and owned by Rostersync", x)}
+		}
+	}
 	return org, nil
+}
+
+var employmentTypes = []string{justworks.EmploymentFullTime, justworks.EmploymentPartTime, justworks.EmploymentContractor, justworks.EmploymentIntern}
+
+// List reads a comma-separated list: trimmed, without blanks or duplicates
+// (nil for none).
+func List(p *string) []string {
+	if p == nil {
+		return nil
+	}
+	var out []string
+	for _, x := range strings.Split(*p, ",") {
+		if x = strings.TrimSpace(x); x != "" && !slices.Contains(out, x) {
+			out = append(out, x)
+		}
+	}
+	return out
 }
 
 // ParseEmails reads a comma-separated list of bare addresses, lower-cased and

@@ -43,8 +43,9 @@ func prefixed(alias, columns string) string {
 //   - apply_diff:   every member of the roster or of the stored chart, with the
 //     kind of change (hire, termination, rehire, update, unchanged, removed).
 type setupStep struct {
-	sql string
-	arg string // "run", "org" or "": the statement's one parameter $1
+	sql  string
+	arg  string // "run", "org" or "": the statement's one parameter $1
+	hook func(context.Context, *sqlx.Tx, ApplyParams) error // instead of sql
 }
 
 var applySetupSQL = []setupStep{
@@ -61,6 +62,8 @@ var applySetupSQL = []setupStep{
 	FROM (SELECT id, ` + strings.Replace(personColumns, "justworks_manager_id", "manager_id AS justworks_manager_id", 1) + `
 		FROM (` + lastCopySQL + `) last) m
 	LEFT JOIN staging_tree t ON t.run_id = $1 AND t.member_id = m.id`},
+	// The org's scope and field options (options.go).
+	{hook: applyOptions},
 	{sql: `ANALYZE apply_roster`},
 	{sql: `CREATE TEMP TABLE apply_diff (
 		id text COLLATE "C" PRIMARY KEY,
@@ -82,7 +85,8 @@ var applySetupSQL = []setupStep{
 		p.status,
 		coalesce((p.justworks_manager_id, p.updated_at) IS DISTINCT FROM (r.justworks_manager_id, r.updated_at), false)
 	FROM apply_roster r
-	FULL JOIN (SELECT * FROM people WHERE org_id = $1) p ON p.id = r.id
+	FULL JOIN (SELECT * FROM people WHERE org_id = $1
+		AND NOT EXISTS (SELECT FROM apply_excluded x WHERE x.id = people.id)) p ON p.id = r.id
 	WHERE NOT (r.id IS NULL AND p.status = 'removed')`},
 	{sql: `ANALYZE apply_diff`},
 }
@@ -274,6 +278,12 @@ func (s *Store) applyRoster(ctx context.Context, tx *sqlx.Tx, p ApplyParams) (Ap
 			args = []any{p.OrgID}
 		}
 		t0 := time.Now()
+		if step.hook != nil {
+			if err := step.hook(ctx, tx, p); err != nil {
+				return ApplyResult{}, fmt.Errorf("diff the roster (step %d): %w", i+1, err)
+			}
+			continue
+		}
 		if _, err := tx.ExecContext(ctx, step.sql, args...); err != nil {
 			return ApplyResult{}, fmt.Errorf("diff the roster (step %d): %w", i+1, err)
 		}
@@ -302,6 +312,9 @@ func (s *Store) applyRoster(ctx context.Context, tx *sqlx.Tx, p ApplyParams) (Ap
 		return ApplyResult{}, fmt.Errorf("count the changes: %w", err)
 	}
 	res := ApplyResult{Counts: c.Counts}
+	if err := tx.GetContext(ctx, &res.Counts.Excluded, "SELECT count(*) FROM apply_excluded"); err != nil {
+		return ApplyResult{}, fmt.Errorf("count the excluded: %w", err)
+	}
 
 	switch {
 	case c.Roster == 0:

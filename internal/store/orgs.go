@@ -36,6 +36,7 @@ type orgRow struct {
 	SafetyThreshold  float64        `db:"safety_threshold"`
 	LoginBlocked     string         `db:"login_blocked"`
 	ApprovalTimeout  int            `db:"approval_timeout_seconds"`
+	SyncOptions      []byte         `db:"sync_options"`
 	CreatedAt        time.Time      `db:"created_at"`
 	UpdatedAt        time.Time      `db:"updated_at"`
 }
@@ -52,12 +53,13 @@ func (r orgRow) org() Org {
 		TimeZone: r.TimeZone, ScheduleAs: r.ScheduleAs, SafetyThreshold: r.SafetyThreshold,
 		LoginBlocked: r.LoginBlocked, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
 		ApprovalTimeout: time.Duration(r.ApprovalTimeout) * time.Second,
+		Options:         decodeOptions(r.SyncOptions),
 	}
 }
 
 const orgColumns = `id, name, justworks_url, username, sealed_password, sealed_totp_secret, head_name,
 	notify, daily, daily_time, time_zone, schedule_as, safety_threshold, login_blocked, created_at, updated_at,
-	approval_timeout_seconds`
+	approval_timeout_seconds, sync_options`
 
 // GetOrg returns the org, or ErrNotFound.
 func (s *Store) GetOrg(ctx context.Context, id string) (Org, error) {
@@ -205,19 +207,19 @@ func (s *Store) SaveOrg(ctx context.Context, w OrgWrite, update func(old Org) (O
 func writeOrg(ctx context.Context, tx *sqlx.Tx, o Org) error {
 	_, err := tx.ExecContext(ctx, `
 		INSERT INTO orgs (id, name, justworks_url, username, sealed_password, sealed_totp_secret, head_name,
-			notify, daily, daily_time, time_zone, schedule_as, safety_threshold, login_blocked, approval_timeout_seconds)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+			notify, daily, daily_time, time_zone, schedule_as, safety_threshold, login_blocked, approval_timeout_seconds, sync_options)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
 		ON CONFLICT (id) DO UPDATE SET
 			name = EXCLUDED.name, justworks_url = EXCLUDED.justworks_url, username = EXCLUDED.username,
 			sealed_password = EXCLUDED.sealed_password, sealed_totp_secret = EXCLUDED.sealed_totp_secret,
 			head_name = EXCLUDED.head_name, notify = EXCLUDED.notify, daily = EXCLUDED.daily,
 			daily_time = EXCLUDED.daily_time, time_zone = EXCLUDED.time_zone, schedule_as = EXCLUDED.schedule_as,
 			safety_threshold = EXCLUDED.safety_threshold, login_blocked = EXCLUDED.login_blocked,
-			approval_timeout_seconds = EXCLUDED.approval_timeout_seconds,
+			approval_timeout_seconds = EXCLUDED.approval_timeout_seconds, sync_options = EXCLUDED.sync_options,
 			updated_at = now()`,
 		o.ID, o.Name, o.JustworksURL, o.Username, o.SealedPassword, o.SealedTOTPSecret, o.HeadName,
 		pq.Array(o.Notify), o.Daily, o.DailyTime, o.TimeZone, o.ScheduleAs, o.SafetyThreshold, o.LoginBlocked,
-		approvalSeconds(o.ApprovalTimeout))
+		approvalSeconds(o.ApprovalTimeout), encodeOptions(o.Options))
 	return err
 }
 

@@ -168,11 +168,14 @@ const lastCopySQL = `
 	WHERE run_id = $1
 	ORDER BY id, seq DESC, ctid DESC`
 
-// StagedPeople returns the last staged copy of each member of the run, by id.
+// StagedPeople returns the last staged copy of each member of the run, by id,
+// leaving out those the org's scope excluded (StageScope).
 func (s *Store) StagedPeople(ctx context.Context, runID string) ([]orgtree.Person, error) {
 	rows, err := s.db.QueryContext(ctx, `
 		SELECT id, given_name, family_name, preferred_name, manager_id, status
-		FROM (`+lastCopySQL+`) m ORDER BY id`, runID)
+		FROM (`+lastCopySQL+`) m
+		WHERE NOT EXISTS (SELECT FROM staging_excluded x WHERE x.run_id = $1 AND x.member_id = m.id)
+		ORDER BY id`, runID)
 	if err != nil {
 		return nil, fmt.Errorf("read staged people of run %s: %w", runID, err)
 	}

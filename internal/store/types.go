@@ -33,6 +33,7 @@ type Org struct {
 	SafetyThreshold  float64
 	LoginBlocked     string        // non-empty: Justworks rejected the credentials; no login until they change
 	ApprovalTimeout  time.Duration // how long a held sync waits for a decision (0: domain.DefaultApprovalTimeout)
+	Options          SyncOptions   // scope, ignored fields, fields Rostersync owns
 	CreatedAt        time.Time
 	UpdatedAt        time.Time
 }
