@@ -134,7 +134,7 @@ func TestSummaryEmailAtMostOncePerRun(t *testing.T) {
 	h := f.sb.Head()
 	_, err := f.env.ExecuteActivity(f.a.ResolveOrgTree, activities.ResolveInput{RunRef: f.run, HeadName: orgtree.DisplayName(h.GivenName, h.FamilyName, h.PreferredName)})
 	require.NoError(t, err)
-	v, err := f.env.ExecuteActivity(f.a.ApplyRoster, f.run)
+	v, err := f.env.ExecuteActivity(f.a.ApplyRoster, activities.ApplyInput{RunRef: f.run})
 	require.NoError(t, err)
 	var applied activities.ApplyResult
 	require.NoError(t, v.Get(&applied))

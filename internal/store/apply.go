@@ -44,7 +44,7 @@ func prefixed(alias, columns string) string {
 //     kind of change (hire, termination, rehire, update, unchanged, removed).
 type setupStep struct {
 	sql  string
-	arg  string // "run", "org" or "": the statement's one parameter $1
+	arg  string                                             // "run", "org" or "": the statement's one parameter $1
 	hook func(context.Context, *sqlx.Tx, ApplyParams) error // instead of sql
 }
 

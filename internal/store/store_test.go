@@ -101,7 +101,7 @@ func TestMigrateTwiceAndConcurrently(t *testing.T) {
 		t.Errorf("schema_migrations has %d rows, want %d", got, len(migrations))
 	}
 	// The migration lock is released.
-	if got := count(t, stores[0], "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"); got != 0 {
+	if got := count(t, stores[0], "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"); got != 0 {
 		t.Errorf("%d advisory locks still held", got)
 	}
 }
