@@ -47,8 +47,11 @@ type Config struct {
 	Password    string
 	TOTPSecret  string  // base32 setup key (spaces and lower case accepted)
 	RateLimit   float64 // per-token requests per second; 0 = DefaultRateLimit, <0 = off
-	Faults      Faults
-	Now         func() time.Time // default time.Now; tests move time with it
+	// RateWindow is how the limit counts: RateBucket (default) or the
+	// stricter RateRolling.
+	RateWindow string
+	Faults     Faults
+	Now        func() time.Time // default time.Now; tests move time with it
 }
 
 // Faults are the injected failures. The zero value injects nothing. Counters
@@ -90,8 +93,11 @@ type Stats struct {
 // Server serves the Justworks contract; it is an http.Handler, safe for
 // concurrent use.
 type Server struct {
-	now       func() time.Time
+	now func() time.Time
+	// rateLimit stays 0 so that auth.go's own per-token limiter is off: the
+	// limit is counted by limits (limiter.go), bucket or rolling window.
 	rateLimit float64
+	limits    *limits
 	company   justworks.Company
 	cursorKey []byte
 
@@ -143,12 +149,16 @@ func New(cfg Config) (*Server, error) {
 	if err := validateFaults(cfg.Faults); err != nil {
 		return nil, err
 	}
+	lim, err := newLimits(cfg.RateLimit, cfg.RateWindow)
+	if err != nil {
+		return nil, err
+	}
 
 	now := cfg.Now()
 	g := generate(cfg.People, cfg.Seed, cfg.CompanyName, now)
 	s := &Server{
 		now:        cfg.Now,
-		rateLimit:  cfg.RateLimit,
+		limits:     lim,
 		company:    g.company,
 		cursorKey:  []byte(fmt.Sprintf("rostersync-sandbox-cursor-%d", cfg.Seed)),
 		roster:     Roster{members: g.members, nextNum: g.nextNum, headID: g.headID, now: cfg.Now},
@@ -297,12 +307,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			s.mfa(w, r, now)
 		}
 	case path == "/v1/company":
-		if s.method(w, r, http.MethodGet) && s.authorize(w, r, now) {
+		if s.method(w, r, http.MethodGet) && s.authorized(w, r, now) {
 			writeJSON(w, http.StatusOK, s.company)
 		}
 	case path == "/v1/members" || strings.HasPrefix(path, "/v1/members/"):
 		s.count(func(st *Stats) { st.MemberRequests++ })
-		if !s.method(w, r, http.MethodGet) || !s.authorize(w, r, now) {
+		if !s.method(w, r, http.MethodGet) || !s.authorized(w, r, now) {
 			return
 		}
 		if f.Forbidden {

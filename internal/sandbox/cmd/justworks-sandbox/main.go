@@ -55,6 +55,7 @@ type options struct {
 	totpSecret, totpSecretFile, writeSecrets string
 	printHead, logRequests                   bool
 	rateLimit                                float64
+	rateWindow                               string
 	faults                                   sandbox.Faults
 }
 
@@ -74,6 +75,7 @@ func parse(args []string) (options, error) {
 	fs.BoolVar(&o.printHead, "print-head", false, "print the head's display name to stdout and exit")
 	fs.BoolVar(&o.logRequests, "log-requests", false, "log every request (method, path, status, duration)")
 	fs.Float64Var(&o.rateLimit, "rate-limit", sandbox.DefaultRateLimit, "per-token requests per second; 0 or negative = off")
+	fs.StringVar(&o.rateWindow, "rate-window", sandbox.RateBucket, "how the rate limit counts: bucket (burst of one second's worth) or rolling (at most N in any rolling second)")
 	f := &o.faults
 	fs.DurationVar(&f.Latency, "latency", 0, "latency added to every request")
 	fs.IntVar(&f.UnavailableEvery, "unavailable-every", 0, "every Nth request answers 503 unavailable")
@@ -163,7 +165,7 @@ func run(args []string) error {
 	srv, err := sandbox.New(sandbox.Config{
 		People: o.people, Seed: o.seed, CompanyName: o.company,
 		Username: o.username, Password: password, TOTPSecret: totpSecret,
-		RateLimit: o.rateLimit, Faults: o.faults,
+		RateLimit: o.rateLimit, RateWindow: o.rateWindow, Faults: o.faults,
 	})
 	if err != nil {
 		return err
@@ -205,7 +207,7 @@ func run(args []string) error {
 	log.Info("justworks sandbox listening",
 		zap.String("url", url), zap.String("company", company.Name), zap.Int("people", o.people),
 		zap.Int64("seed", o.seed), zap.String("head", headName), zap.String("head_id", head.ID),
-		zap.Float64("rate_limit", o.rateLimit), zap.Any("faults", o.faults))
+		zap.Float64("rate_limit", o.rateLimit), zap.String("rate_window", o.rateWindow), zap.Any("faults", o.faults))
 
 	var handler http.Handler = srv
 	if o.logRequests {
