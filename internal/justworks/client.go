@@ -22,10 +22,16 @@ import (
 type Config struct {
 	BaseURL    string
 	HTTPClient *http.Client // default: a client with a 30 s timeout
-	// RateLimit is the client-side ceiling in requests per second over all requests
-	// of this Client (logins included): default 10, the contract's per-token limit,
-	// so that a healthy run never meets a 429. Negative turns it off.
+	// RateLimit is the server's limit in requests per second that the client
+	// stays under, over all requests of this Client (logins included): default
+	// 10, the contract's per-token limit. Negative turns the limiter off.
 	RateLimit float64
+	// RateMargin is how far below RateLimit the client aims, as a fraction:
+	// default 0.05 (9.5 req/s under a limit of 10). A server that counts
+	// requests in a rolling one-second window on arrival sees 11 in a second
+	// whenever one request is delayed more than the tenth after it; the margin
+	// absorbs that much delay (50 ms at 10 req/s). Negative means none.
+	RateMargin float64
 	Logger    *zap.Logger // default: no logging
 	PageSize  int         // members per page, default 100 (the contract's maximum)
 	// Now and Sleep are the clock for TOTP steps and Retry-After waits. Tests
@@ -45,6 +51,10 @@ type Config struct {
 
 const (
 	defaultRateLimit          = 10
+	defaultRateMargin         = 0.05
+	rateBackoff               = 0.75 // the rate after a 429, as a fraction of the rate before
+	rateFloor                 = 0.1  // never slower than this fraction of the limit
+	rateStep                  = 0.05 // speed-up per clean second, as a fraction of the limit
 	defaultPageSize           = 100
 	defaultUnavailableRetries = 2
 	defaultMaxRetryAfter      = 30 * time.Second
@@ -65,6 +75,12 @@ type Client struct {
 	secret  string // normalised TOTP setup key
 	hc      *http.Client
 	limiter *rate.Limiter // nil when off
+	// The adaptive rate (under mu): target is RateLimit less the margin; a
+	// 429 cuts the current rate, clean requests raise it back, one step per
+	// second's worth of them.
+	rateLimit, rateTarget, rateNow float64
+	cleanRequests                  int
+	lastSlowdown                   time.Time // real time: one cut per second, however many 429s were in flight
 	log     *zap.Logger
 	now     func() time.Time
 	sleep   func(ctx context.Context, d time.Duration) error
@@ -155,11 +171,67 @@ func New(cfg Config, creds Credentials) (*Client, error) {
 		r = defaultRateLimit
 	}
 	if r > 0 {
-		// Burst 1: requests are spaced evenly, so no one-second window, however the
-		// server aligns it, sees more than r of them.
-		c.limiter = rate.NewLimiter(rate.Limit(r), 1)
+		margin := cfg.RateMargin
+		switch {
+		case margin == 0:
+			margin = defaultRateMargin
+		case margin < 0 || margin >= 1:
+			margin = 0
+		}
+		c.rateLimit, c.rateTarget = r, r*(1-margin)
+		c.rateNow = c.rateTarget
+		// Burst 1: requests are spaced evenly, at least 1/rate apart, so a
+		// one-second window, however the server aligns it, sees fewer than r.
+		c.limiter = rate.NewLimiter(rate.Limit(c.rateNow), 1)
 	}
 	return c, nil
+}
+
+// Rate is the request rate the client currently allows itself (0: no limit).
+func (c *Client) Rate() float64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.rateNow
+}
+
+// slowDown follows a 429: the server counts differently or other clients
+// share the token, so the rate drops by a quarter (not below a tenth of the
+// limit). 429s within a second of a cut answer requests sent before it and
+// cut nothing more.
+func (c *Client) slowDown() {
+	if c.limiter == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.cleanRequests = 0
+	now := time.Now()
+	if now.Sub(c.lastSlowdown) < time.Second {
+		return
+	}
+	c.lastSlowdown = now
+	c.rateNow = max(c.rateNow*rateBackoff, c.rateLimit*rateFloor)
+	c.limiter.SetLimit(rate.Limit(c.rateNow))
+}
+
+// speedUp follows an answer that was not a 429: after a second's worth of
+// them in a row, the rate climbs one step (5 % of the limit) towards the target.
+func (c *Client) speedUp() {
+	if c.limiter == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.rateNow >= c.rateTarget {
+		return
+	}
+	c.cleanRequests++
+	if float64(c.cleanRequests) < c.rateNow {
+		return
+	}
+	c.cleanRequests = 0
+	c.rateNow = min(c.rateTarget, c.rateNow+c.rateLimit*rateStep)
+	c.limiter.SetLimit(rate.Limit(c.rateNow))
 }
 
 // Token returns the current access token ("" before a login). Callers may hand
@@ -274,6 +346,9 @@ func (c *Client) send(ctx context.Context, rq request, token string) ([]byte, er
 		if err != nil {
 			return nil, err
 		}
+		if status != http.StatusTooManyRequests {
+			c.speedUp()
+		}
 		if status >= 200 && status < 300 {
 			return body, nil
 		}
@@ -281,12 +356,14 @@ func (c *Client) send(ctx context.Context, rq request, token string) ([]byte, er
 		switch e.Code {
 		case CodeRateLimited:
 			c.rateLimited.Add(1)
+			c.slowDown()
 			if waits == maxRateLimitWaits || e.RetryAfter > c.maxRetryAfter {
 				return nil, e
 			}
 			waits++
 			c.deferRequests(c.now().Add(e.RetryAfter))
-			c.log.Info("justworks rate limit; waiting", zap.String("op", rq.op), zap.Duration("retry_after", e.RetryAfter), zap.Int("wait", waits))
+			c.log.Info("justworks rate limit; waiting and slowing down", zap.String("op", rq.op), zap.Duration("retry_after", e.RetryAfter),
+				zap.Int("wait", waits), zap.Float64("rate", c.Rate()))
 			continue
 		case CodeUnavailable:
 			c.unavailable.Add(1)
