@@ -1,5 +1,5 @@
 # Entry points; the work is in scripts/ (see each script's header).
-.PHONY: tools test bench demo
+.PHONY: tools test bench perf demo
 
 tools:
 	scripts/tools.sh
@@ -10,6 +10,11 @@ test:
 
 bench:
 	scripts/test.sh --bench $(ARGS)
+
+# The performance report (docs/benchmarks.md): PEOPLE=1000,10000,100000,200000,
+# LIMITED=1 for the contract's 10 req/s, COMPANIES=1000 for many companies at once.
+perf:
+	scripts/perf.sh
 
 demo:
 	scripts/demo.sh
