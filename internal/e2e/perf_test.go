@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/lib/pq"
 	"github.com/stretchr/testify/require"
+	historypb "go.temporal.io/api/history/v1"
 	"golang.org/x/time/rate"
 
 	"github.com/rostersync/rostersync/internal/justworks"
@@ -87,6 +89,9 @@ type perfRow struct {
 	Requests    int     `json:"justworks_requests"`
 	RateLimited int     `json:"justworks_429s"`
 	Outcome     string  `json:"outcome,omitempty"`
+	// Steps are each activity's time from scheduled to completed, and
+	// "workflow" from the first event to the last, from the history.
+	Steps map[string]float64 `json:"steps,omitempty"`
 }
 
 type perfTarget struct {
@@ -143,10 +148,10 @@ func perfSize(b *testing.B, n int, limited bool) []perfRow {
 			People: n, Scenario: name, Seconds: d.Seconds(), Ratio: d.Seconds() / floor.Seconds(),
 			RowsWritten: s.rowsWritten(since, r.RunID), Events: len(h.Events),
 			PeakRSSMB: peakRSSMB(b, s.workers[0].Process.Pid), Requests: st.Requests, RateLimited: st.RateLimited,
-			Outcome: r.Outcome,
+			Outcome: r.Outcome, Steps: stepTimes(h),
 		}
-		fmt.Printf("people=%d %-8s %8.3f s  %5.2f× floor  rows %7d  events %3d  rss %6.1f MB  requests %5d  429s %d\n",
-			n, name, row.Seconds, row.Ratio, row.RowsWritten, row.Events, row.PeakRSSMB, row.Requests, row.RateLimited)
+		fmt.Printf("people=%d %-8s %8.3f s  %5.2f× floor  rows %7d  events %3d  rss %6.1f MB  requests %5d  429s %d  steps %s\n",
+			n, name, row.Seconds, row.Ratio, row.RowsWritten, row.Events, row.PeakRSSMB, row.Requests, row.RateLimited, formatSteps(row.Steps))
 		return row
 	}
 	rows = append(rows, scenario("first", "applied"))
@@ -154,6 +159,41 @@ func perfSize(b *testing.B, n int, limited bool) []perfRow {
 	s.sandbox.Mutate(func(r *sandbox.Roster) { changeOnePercent(r) })
 	rows = append(rows, scenario("changed", "applied"))
 	return rows
+}
+
+// stepTimes reads each activity's scheduled-to-completed time from the history.
+func stepTimes(h *historypb.History) map[string]float64 {
+	out := map[string]float64{}
+	scheduled := map[int64]*historypb.HistoryEvent{}
+	evs := h.GetEvents()
+	for _, e := range evs {
+		if a := e.GetActivityTaskScheduledEventAttributes(); a != nil {
+			scheduled[e.GetEventId()] = e
+		}
+		if a := e.GetActivityTaskCompletedEventAttributes(); a != nil {
+			if sch, ok := scheduled[a.GetScheduledEventId()]; ok {
+				name := sch.GetActivityTaskScheduledEventAttributes().GetActivityType().GetName()
+				out[name] += e.GetEventTime().AsTime().Sub(sch.GetEventTime().AsTime()).Seconds()
+			}
+		}
+	}
+	if len(evs) > 1 {
+		out["workflow"] = evs[len(evs)-1].GetEventTime().AsTime().Sub(evs[0].GetEventTime().AsTime()).Seconds()
+	}
+	return out
+}
+
+func formatSteps(m map[string]float64) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var parts []string
+	for _, k := range keys {
+		parts = append(parts, fmt.Sprintf("%s=%.2f", k, m[k]))
+	}
+	return strings.Join(parts, " ")
 }
 
 // changeOnePercent changes 1 % of the roster: 40 % of those get a new title,

@@ -32,8 +32,8 @@ type Config struct {
 	// whenever one request is delayed more than the tenth after it; the margin
 	// absorbs that much delay (50 ms at 10 req/s). Negative means none.
 	RateMargin float64
-	Logger    *zap.Logger // default: no logging
-	PageSize  int         // members per page, default 100 (the contract's maximum)
+	Logger     *zap.Logger // default: no logging
+	PageSize   int         // members per page, default 100 (the contract's maximum)
 	// Now and Sleep are the clock for TOTP steps and Retry-After waits. Tests
 	// inject a fake clock here; the rate limiter always runs on real time.
 	Now   func() time.Time
@@ -81,9 +81,9 @@ type Client struct {
 	rateLimit, rateTarget, rateNow float64
 	cleanRequests                  int
 	lastSlowdown                   time.Time // real time: one cut per second, however many 429s were in flight
-	log     *zap.Logger
-	now     func() time.Time
-	sleep   func(ctx context.Context, d time.Duration) error
+	log                            *zap.Logger
+	now                            func() time.Time
+	sleep                          func(ctx context.Context, d time.Duration) error
 
 	pageSize           int
 	unavailableRetries int
