@@ -2,7 +2,9 @@ package activities
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"go.temporal.io/sdk/activity"
@@ -62,6 +64,13 @@ func (a *Activities) FetchMembers(ctx context.Context, run RunRef) (FetchResult,
 }
 
 func (a *Activities) fetchFrom(ctx context.Context, run RunRef, p *FetchProgress) error {
+	// staged is the progress as far as it is staged: what heartbeats carry,
+	// where a retry resumes. The stager goroutine moves it; waits in the
+	// client heartbeat it.
+	var mu sync.Mutex
+	staged := func() FetchProgress { mu.Lock(); defer mu.Unlock(); return *p }
+	beat := func() { activity.RecordHeartbeat(ctx, staged()) }
+
 	// The client may wait inside one page (Retry-After, a new TOTP step);
 	// the waits keep heartbeating the staged progress, so the heartbeat
 	// timeout can stay short and a crashed worker's fetch resumes quickly.
@@ -77,7 +86,7 @@ func (a *Activities) fetchFrom(ctx context.Context, run RunRef, p *FetchProgress
 			case <-t.C:
 				return nil
 			case <-tick.C:
-				activity.RecordHeartbeat(ctx, *p)
+				beat()
 			}
 		}
 	}
@@ -97,22 +106,59 @@ func (a *Activities) fetchFrom(ctx context.Context, run RunRef, p *FetchProgress
 		}
 	}
 
-	batch := make([]justworks.Member, 0, stageBatch)
-	lastBeat := time.Now()
-	pending := *p // progress including rows still in batch
-	flush := func() error {
-		if len(batch) > 0 {
-			if err := a.Store.StageMembers(ctx, run.RunID, p.NextSeq, batch); err != nil {
+	// Staging overlaps fetching: a full batch goes to the stager goroutine,
+	// which COPYs it while the next pages arrive. Batches are staged in
+	// order, one at a time; the fetch waits only when one batch is being
+	// copied and the next is full too.
+	type stageJob struct {
+		members []justworks.Member
+		after   FetchProgress // the progress once these rows are staged
+	}
+	jobs := make(chan stageJob, 1)
+	var stageErr error // set by the stager before it stops taking jobs
+	stageFailed := make(chan struct{})
+	stagerDone := make(chan struct{})
+	stage := func(j stageJob) error {
+		if len(j.members) > 0 {
+			if err := a.Store.StageMembers(ctx, run.RunID, staged().NextSeq, j.members); err != nil {
 				return stageError(run, err)
 			}
-			batch = batch[:0]
 		}
-		*p = pending
-		activity.RecordHeartbeat(ctx, *p)
+		mu.Lock()
+		*p = j.after
+		mu.Unlock()
+		beat()
+		return nil
+	}
+	go func() {
+		defer close(stagerDone)
+		for j := range jobs {
+			if stageErr != nil {
+				continue // drain
+			}
+			if err := stage(j); err != nil {
+				stageErr = err
+				close(stageFailed)
+			}
+		}
+	}()
+
+	batch := make([]justworks.Member, 0, stageBatch)
+	lastBeat := time.Now()
+	pending := staged() // progress including rows not yet staged
+	send := func() error {
+		select {
+		case jobs <- stageJob{members: batch, after: pending}:
+		case <-stageFailed:
+			return errStageFailed
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		batch = make([]justworks.Member, 0, stageBatch)
 		lastBeat = time.Now()
 		return nil
 	}
-	err = c.ListMembers(ctx, p.Cursor, func(pg justworks.Page) error {
+	err = c.ListMembers(ctx, pending.Cursor, func(pg justworks.Page) error {
 		if pg.Restarted {
 			// An expired cursor restarted paging from the top: rows staged
 			// so far stay, and the copies that follow win (higher seq).
@@ -125,7 +171,7 @@ func (a *Activities) fetchFrom(ctx context.Context, run RunRef, p *FetchProgress
 		pending.Cursor = pg.NextCursor
 		pending.Done = pg.NextCursor == ""
 		if len(batch) >= stageBatch || pending.Done {
-			return flush()
+			return send()
 		}
 		// Between COPYs, slow pages still tell the server this attempt is
 		// alive (with the progress already staged, where a retry resumes).
@@ -133,14 +179,22 @@ func (a *Activities) fetchFrom(ctx context.Context, run RunRef, p *FetchProgress
 		// holds later ones back, so an early empty one would be what a
 		// crashed attempt leaves behind.
 		if time.Since(lastBeat) >= waitHeartbeat {
-			activity.RecordHeartbeat(ctx, *p)
+			beat()
 			lastBeat = time.Now()
 		}
 		return ctx.Err()
 	})
+	close(jobs)
+	<-stagerDone
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	if stageErr != nil {
+		return stageErr
+	}
 	if err != nil {
 		// Keep what was fetched: the next attempt resumes after it.
-		if ferr := flush(); ferr != nil {
+		if ferr := stage(stageJob{members: batch, after: pending}); ferr != nil {
 			a.Log.Warn("could not stage the last fetched pages", logOrg(run.Org), errField(ferr))
 		}
 		if ctx.Err() != nil {
@@ -149,7 +203,11 @@ func (a *Activities) fetchFrom(ctx context.Context, run RunRef, p *FetchProgress
 		return a.justworksFailure(ctx, org, err)
 	}
 	if !p.Done {
-		return flush()
+		return stage(stageJob{members: batch, after: pending})
 	}
 	return nil
 }
+
+// errStageFailed stops paging when the stager failed; the stager's error is
+// what the fetch returns.
+var errStageFailed = errors.New("staging failed")

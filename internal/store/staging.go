@@ -171,26 +171,34 @@ const lastCopySQL = `
 // StagedPeople returns the last staged copy of each member of the run, by id,
 // leaving out those the org's scope excluded (StageScope).
 func (s *Store) StagedPeople(ctx context.Context, runID string) ([]orgtree.Person, error) {
-	rows, err := s.db.QueryContext(ctx, `
-		SELECT id, given_name, family_name, preferred_name, manager_id, status
-		FROM (`+lastCopySQL+`) m
-		WHERE NOT EXISTS (SELECT FROM staging_excluded x WHERE x.run_id = $1 AND x.member_id = m.id)
-		ORDER BY id`, runID)
-	if err != nil {
-		return nil, fmt.Errorf("read staged people of run %s: %w", runID, err)
-	}
-	defer rows.Close()
 	people := []orgtree.Person{}
-	for rows.Next() {
-		var p orgtree.Person
-		var preferred, manager sql.NullString
-		if err := rows.Scan(&p.ID, &p.GivenName, &p.FamilyName, &preferred, &manager, &p.Status); err != nil {
-			return nil, fmt.Errorf("read staged people of run %s: %w", runID, err)
+	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
+		// The sort for the last copy of each member stays in memory (as in
+		// ApplyRoster) instead of spilling to disk at 100,000 people.
+		if _, err := tx.ExecContext(ctx, "SET LOCAL work_mem = '64MB'"); err != nil {
+			return err
 		}
-		p.PreferredName, p.ManagerID = nullString(preferred), nullString(manager)
-		people = append(people, p)
-	}
-	if err := rows.Err(); err != nil {
+		rows, err := tx.QueryContext(ctx, `
+			SELECT id, given_name, family_name, preferred_name, manager_id, status
+			FROM (`+lastCopySQL+`) m
+			WHERE NOT EXISTS (SELECT FROM staging_excluded x WHERE x.run_id = $1 AND x.member_id = m.id)
+			ORDER BY id`, runID)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var p orgtree.Person
+			var preferred, manager sql.NullString
+			if err := rows.Scan(&p.ID, &p.GivenName, &p.FamilyName, &preferred, &manager, &p.Status); err != nil {
+				return err
+			}
+			p.PreferredName, p.ManagerID = nullString(preferred), nullString(manager)
+			people = append(people, p)
+		}
+		return rows.Err()
+	})
+	if err != nil {
 		return nil, fmt.Errorf("read staged people of run %s: %w", runID, err)
 	}
 	return people, nil
