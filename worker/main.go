@@ -149,7 +149,16 @@ func run(ctx context.Context, cfg config.Config, log *zap.Logger) error {
 	}
 	defer shutdown(codecSrv)
 
-	w := worker.New(c, cfg.TaskQueue, worker.Options{})
+	// The sticky cache is per process and must be sized before the worker
+	// starts; the other values bound what one worker takes on at once
+	// (docs/benchmarks.md, "Worker options").
+	worker.SetStickyWorkflowCacheSize(cfg.WorkerCache)
+	w := worker.New(c, cfg.TaskQueue, worker.Options{
+		MaxConcurrentActivityExecutionSize:     cfg.WorkerActivities,
+		MaxConcurrentWorkflowTaskExecutionSize: cfg.WorkerWorkflowTasks,
+		MaxConcurrentActivityTaskPollers:       cfg.WorkerPollers,
+		MaxConcurrentWorkflowTaskPollers:       cfg.WorkerPollers,
+	})
 	w.RegisterWorkflow(workflows.SyncRoster)
 	w.RegisterWorkflow(workflows.DailySync)
 	w.RegisterActivity(&activities.Activities{
@@ -159,7 +168,7 @@ func run(ctx context.Context, cfg config.Config, log *zap.Logger) error {
 		Log:     log,
 		// One Justworks request (a page of 100) takes well under a second;
 		// the bound keeps it inside the fetch's 30 s heartbeat timeout.
-		JustworksHTTP:      &http.Client{Timeout: 15 * time.Second},
+		JustworksHTTP:      &http.Client{Timeout: 15 * time.Second, Transport: justworksTransport(cfg.WorkerActivities)},
 		JustworksRateLimit: cfg.JustworksRateLimit,
 		MailListLimit:      cfg.MailListLimit,
 		WebURL:             cfg.WebURL,
@@ -168,8 +177,21 @@ func run(ctx context.Context, cfg config.Config, log *zap.Logger) error {
 	log.Info("worker started", zap.String("version", version.Version), zap.String("task_queue", cfg.TaskQueue),
 		zap.String("temporal", cfg.TemporalAddress), zap.String("namespace", cfg.Namespace), zap.String("temporal_security", cfg.TemporalSecurity()),
 		zap.String("smtp", cfg.SMTP.Addr), zap.String("smtp_tls", cfg.SMTP.TLS), zap.Bool("smtp_login", cfg.SMTP.Username != ""),
-		zap.String("codec", cfg.CodecAddr), zap.String("metrics", cfg.MetricsAddr))
+		zap.String("codec", cfg.CodecAddr), zap.String("metrics", cfg.MetricsAddr),
+		zap.Int("activities", cfg.WorkerActivities), zap.Int("workflow_tasks", cfg.WorkerWorkflowTasks),
+		zap.Int("pollers", cfg.WorkerPollers), zap.Int("cache", cfg.WorkerCache))
 	return w.Run(interruptCh(ctx))
+}
+
+// justworksTransport keeps connections to Justworks open for reuse: every
+// company's requests go to the same host, and the default of two idle
+// connections per host would open a new TCP (and TLS) connection for almost
+// every request of concurrent syncs.
+func justworksTransport(activities int) *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConns = max(100, activities)
+	t.MaxIdleConnsPerHost = max(100, activities)
+	return t
 }
 
 // mailSender is the SMTP client the configuration describes.

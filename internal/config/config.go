@@ -48,6 +48,13 @@ type Config struct {
 	// MailListLimit is how many people each section of a summary email lists
 	// by name before "… and N more" (ROSTERSYNC_MAIL_LIST_LIMIT, default 500).
 	MailListLimit int
+	// Worker tuning (docs/benchmarks.md says how these were chosen):
+	// ROSTERSYNC_WORKER_ACTIVITIES, ROSTERSYNC_WORKER_WORKFLOW_TASKS,
+	// ROSTERSYNC_WORKER_POLLERS and ROSTERSYNC_WORKER_CACHE.
+	WorkerActivities    int // activities run at once by one worker
+	WorkerWorkflowTasks int // workflow tasks run at once by one worker
+	WorkerPollers       int // pollers per task kind (workflow, activity)
+	WorkerCache         int // workflows kept in the sticky cache
 
 	invalid     []string // values that did not parse, reported by ValidateWorker
 	temporalErr error    // why the Temporal profile could not be loaded, reported by TemporalOptions
@@ -94,8 +101,35 @@ func load(getenv func(string) string, environ func() []string) Config {
 			c.invalid = append(c.invalid, fmt.Sprintf("ROSTERSYNC_MAIL_LIST_LIMIT %q is not a positive whole number (names listed per email section)", v))
 		}
 	}
+	for _, v := range []struct {
+		key string
+		dst *int
+		def int
+	}{
+		{"ROSTERSYNC_WORKER_ACTIVITIES", &c.WorkerActivities, DefaultWorkerActivities},
+		{"ROSTERSYNC_WORKER_WORKFLOW_TASKS", &c.WorkerWorkflowTasks, DefaultWorkerWorkflowTasks},
+		{"ROSTERSYNC_WORKER_POLLERS", &c.WorkerPollers, DefaultWorkerPollers},
+		{"ROSTERSYNC_WORKER_CACHE", &c.WorkerCache, DefaultWorkerCache},
+	} {
+		*v.dst = v.def
+		if raw := get(v.key, ""); raw != "" {
+			if n, err := strconv.Atoi(raw); err == nil && n > 0 {
+				*v.dst = n
+			} else {
+				c.invalid = append(c.invalid, fmt.Sprintf("%s %q is not a positive whole number", v.key, raw))
+			}
+		}
+	}
 	return c
 }
+
+// Worker tuning defaults, from the many-companies benchmark (docs/benchmarks.md).
+const (
+	DefaultWorkerActivities    = 200
+	DefaultWorkerWorkflowTasks = 50
+	DefaultWorkerPollers       = 4
+	DefaultWorkerCache         = 2000
+)
 
 // ValidateWorker checks what a worker needs before it connects to anything.
 func (c Config) ValidateWorker() error {
