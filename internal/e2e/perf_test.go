@@ -17,7 +17,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/lib/pq"
 	"github.com/stretchr/testify/require"
 	historypb "go.temporal.io/api/history/v1"
 	"golang.org/x/time/rate"
@@ -298,9 +297,9 @@ func (s *stack) bareFloor(pace float64) time.Duration {
 	}
 	tx, err := s.db.Begin()
 	require.NoError(s.t, err)
-	stmt, err := tx.Prepare(pq.CopyIn("floor_members", "id", "given_name", "family_name", "preferred_name", "work_email",
-		"job_title", "department_id", "department_name", "manager_id", "employment_type", "status", "start_date",
-		"termination_date", "location_name", "location_city", "location_state", "location_country", "updated_at"))
+	stmt, err := tx.Prepare(`COPY floor_members (id, given_name, family_name, preferred_name, work_email,
+		job_title, department_id, department_name, manager_id, employment_type, status, start_date,
+		termination_date, location_name, location_city, location_state, location_country, updated_at) FROM STDIN`)
 	require.NoError(s.t, err)
 	for _, m := range all {
 		var depID, depName, locName, locCity, locState, locCountry sql.NullString
