@@ -131,3 +131,15 @@ func TestRunURLEscapes(t *testing.T) {
 	require.Empty(t, RunURL("", "default", "w", "r"))
 	require.False(t, strings.Contains(u, "//namespaces"))
 }
+
+func TestWorkerOptions(t *testing.T) {
+	d := Load(env(map[string]string{}))
+	require.Equal(t, [4]int{DefaultWorkerActivities, DefaultWorkerWorkflowTasks, DefaultWorkerPollers, DefaultWorkerCache},
+		[4]int{d.WorkerActivities, d.WorkerWorkflowTasks, d.WorkerPollers, d.WorkerCache})
+	c := Load(env(map[string]string{"ROSTERSYNC_WORKER_ACTIVITIES": "50", "ROSTERSYNC_WORKER_WORKFLOW_TASKS": "8",
+		"ROSTERSYNC_WORKER_POLLERS": "2", "ROSTERSYNC_WORKER_CACHE": "100"}))
+	require.Equal(t, [4]int{50, 8, 2, 100}, [4]int{c.WorkerActivities, c.WorkerWorkflowTasks, c.WorkerPollers, c.WorkerCache})
+	err := Load(env(map[string]string{"ROSTERSYNC_WORKER_ACTIVITIES": "0", "ROSTERSYNC_WORKER_CACHE": "lots"})).ValidateWorker()
+	require.ErrorContains(t, err, `ROSTERSYNC_WORKER_ACTIVITIES "0" is not a positive whole number`)
+	require.ErrorContains(t, err, `ROSTERSYNC_WORKER_CACHE "lots"`)
+}
