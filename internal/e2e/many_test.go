@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/api/enums/v1"
+	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/sdk/client"
 	"go.uber.org/zap"
 
@@ -186,7 +188,15 @@ func BenchmarkManyCompanies(b *testing.B) {
 	}
 	// Where a sync's time went, for a few companies (first, middle, last started).
 	for _, i := range []int{0, k / 2, k - 1} {
-		h, _ := s.rawHistory(workflows.WorkflowID(companies[i].org), "")
+		h := &historypb.History{}
+		it := s.tc.GetWorkflowHistory(ctx, workflows.WorkflowID(companies[i].org), "", false, enums.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+		for it.HasNext() {
+			e, err := it.Next()
+			if err != nil {
+				break
+			}
+			h.Events = append(h.Events, e)
+		}
 		steps := stepTimes(h)
 		r.SampleSteps = append(r.SampleSteps, steps)
 		fmt.Printf("company %d steps: %s\n", i, formatSteps(steps))
