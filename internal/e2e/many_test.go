@@ -133,7 +133,7 @@ func BenchmarkManyCompanies(b *testing.B) {
 			var sum workflows.SyncSummary
 			errs[i] = run.Get(ctx, &sum)
 			dones[i] = time.Now()
-			outcomes[i] = sum.Outcome
+			outcomes[i] = string(sum.Outcome)
 		}()
 	})
 	wg.Wait()
