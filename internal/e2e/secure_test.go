@@ -13,6 +13,12 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
 
 	"github.com/rostersync/rostersync/internal/sandbox"
 	"github.com/rostersync/rostersync/internal/testenv"
@@ -154,4 +160,130 @@ func lastLine(s string) string {
 		return s[i+1:]
 	}
 	return s
+}
+
+// rawFrame and rawCodec let the API-key proxy forward gRPC messages without
+// knowing their types.
+type rawFrame struct{ b []byte }
+
+type rawCodec struct{}
+
+func (rawCodec) Marshal(v any) ([]byte, error) { return v.(*rawFrame).b, nil }
+func (rawCodec) Unmarshal(b []byte, v any) error {
+	v.(*rawFrame).b = append([]byte(nil), b...)
+	return nil
+}
+func (rawCodec) Name() string { return "proto" }
+
+// apiKeyProxy is a TLS gRPC endpoint that, like Temporal Cloud or a
+// self-hosted frontend with an authorizer, refuses every call without the
+// right bearer token, and forwards the others to the dev server.
+type apiKeyProxy struct {
+	addr                string
+	authorized, refused atomic.Int64
+}
+
+func startAPIKeyProxy(t *testing.T, p *testenv.PKI, backend, key string) *apiKeyProxy {
+	t.Helper()
+	conn, err := grpc.NewClient(backend, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = conn.Close() })
+	px := &apiKeyProxy{}
+	forward := func(_ any, ss grpc.ServerStream) error {
+		method, _ := grpc.MethodFromServerStream(ss)
+		md, _ := metadata.FromIncomingContext(ss.Context())
+		if got := md.Get("authorization"); len(got) != 1 || got[0] != "Bearer "+key {
+			px.refused.Add(1)
+			return status.Error(codes.PermissionDenied, "Request unauthorized.") // what Temporal's authorizer answers
+		}
+		px.authorized.Add(1)
+		cs, err := conn.NewStream(metadata.NewOutgoingContext(ss.Context(), md.Copy()),
+			&grpc.StreamDesc{ClientStreams: true, ServerStreams: true}, method, grpc.ForceCodec(rawCodec{}))
+		if err != nil {
+			return err
+		}
+		go func() {
+			for {
+				var f rawFrame
+				if err := ss.RecvMsg(&f); err != nil {
+					_ = cs.CloseSend()
+					return
+				}
+				if err := cs.SendMsg(&f); err != nil {
+					return
+				}
+			}
+		}()
+		if h, err := cs.Header(); err == nil {
+			_ = ss.SendHeader(h)
+		}
+		for {
+			var f rawFrame
+			if err := cs.RecvMsg(&f); err == io.EOF {
+				ss.SetTrailer(cs.Trailer())
+				return nil
+			} else if err != nil {
+				return err
+			}
+			if err := ss.SendMsg(&f); err != nil {
+				return err
+			}
+		}
+	}
+	srv := grpc.NewServer(grpc.Creds(credentials.NewTLS(&tls.Config{Certificates: []tls.Certificate{p.ServerPair}})),
+		grpc.UnknownServiceHandler(forward), grpc.ForceServerCodec(rawCodec{}))
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	go func() { _ = srv.Serve(ln) }()
+	t.Cleanup(srv.Stop)
+	px.addr = ln.Addr().String()
+	return px
+}
+
+// With TEMPORAL_API_KEY (TLS turned on by it, as for Temporal Cloud) a sync
+// runs end to end through an endpoint that checks the key on every call; a
+// wrong or missing key stops the worker within seconds, naming the setting.
+func TestSecuredTemporalWithAPIKey(t *testing.T) {
+	pki := testenv.NewPKI(t)
+	key := "rs-test-key-" + randHex(8)
+	px := startAPIKeyProxy(t, pki, testenv.TemporalAddress(t), key)
+
+	s := newStack(t, sandbox.Config{People: 30}, withEnv(
+		"TEMPORAL_ADDRESS="+px.addr, "TEMPORAL_API_KEY="+key, "TEMPORAL_TLS_SERVER_CA_CERT_PATH="+pki.CAFile))
+	s.setupOrg()
+	t0 := time.Now()
+	r := s.sync(tech)
+	t.Logf("sync through the API-key endpoint took %s", time.Since(t0).Round(100*time.Millisecond))
+	require.Equal(t, "applied", r.Outcome, "%+v", r)
+	require.Positive(t, px.authorized.Load())
+	require.Zero(t, px.refused.Load(), "a call went without the key")
+
+	for _, tc := range []struct {
+		name string
+		env  []string
+	}{
+		{"wrong key", []string{"TEMPORAL_API_KEY=not-the-key"}},
+		{"no key", []string{"TEMPORAL_API_KEY="}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			cmd := exec.CommandContext(ctx, s.workerBin)
+			cmd.Env = append(append([]string(nil), s.env...), tc.env...)
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			start := time.Now()
+			err := cmd.Run()
+			require.NoError(t, ctx.Err(), "the worker hung instead of exiting")
+			var ee *exec.ExitError
+			require.ErrorAs(t, err, &ee)
+			require.Equal(t, 1, ee.ExitCode())
+			require.Less(t, time.Since(start), 30*time.Second)
+			require.Contains(t, stderr.String(), "Request unauthorized")
+			require.Contains(t, stderr.String(), "check TEMPORAL_API_KEY", "stderr:\n%s", stderr.String())
+			require.NotContains(t, stderr.String(), key, "the key in an error message")
+			t.Logf("exited 1 after %s: %s", time.Since(start).Round(100*time.Millisecond), lastLine(stderr.String()))
+		})
+	}
+	require.Positive(t, px.refused.Load())
 }
