@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"sync/atomic"
 	"time"
 
 	"go.temporal.io/api/enums/v1"
@@ -108,15 +109,20 @@ func syncCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 
 	fmt.Fprintf(stderr, "sync %s run %s\n", out.WorkflowID, out.RunID)
-	waitCtx, cancel := ctx, context.CancelFunc(func() {})
-	if *limit > 0 {
-		waitCtx, cancel = context.WithTimeout(ctx, *limit)
-	}
+	// --timeout cancels rather than sets a deadline: the SDK's long poll may
+	// fail a moment before a deadline, and the flag, set before the cancel,
+	// tells that apart from a failed sync.
+	waitCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	var timedOut atomic.Bool
+	if *limit > 0 {
+		t := time.AfterFunc(*limit, func() { timedOut.Store(true); cancel() })
+		defer t.Stop()
+	}
 	stopProgress := followProgress(waitCtx, c, e.dc, e.fc, out.WorkflowID, out.RunID, stderr)
 	sum, held, err := waitOrHeld(waitCtx, c, run)
 	stopProgress()
-	if err != nil && waitCtx.Err() != nil {
+	if err != nil && (timedOut.Load() || ctx.Err() != nil) {
 		// Only the waiting ends: the sync is Temporal's and goes on.
 		follow := fmt.Sprintf("the sync goes on: follow it with `starter status --org %s`, `temporal workflow describe --workflow-id %s`, or in Temporal Web: %s",
 			*id, out.WorkflowID, config.RunURL(e.cfg.WebURL, e.cfg.Namespace, out.WorkflowID, out.RunID))
