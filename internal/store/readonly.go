@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"go.uber.org/zap"
 )
@@ -38,23 +39,39 @@ func OpenExisting(ctx context.Context, databaseURL string, log *zap.Logger) (*St
 }
 
 // CheckSchema returns an ErrSchema error unless every migration of this
-// build has been applied.
+// build has been applied. A migration under way (a worker starting) holds the
+// migration lock; CheckSchema waits for it, up to a minute, rather than
+// report a schema that is about to be current.
 func (s *Store) CheckSchema(ctx context.Context) error {
 	migrations, err := loadMigrations()
 	if err != nil || len(migrations) == 0 {
 		return fmt.Errorf("%w: %v", ErrSchema, err)
 	}
 	want := migrations[len(migrations)-1].version
+	conn, err := s.db.Connx(ctx)
+	if err != nil {
+		return fmt.Errorf("read schema version: %w", err)
+	}
+	defer conn.Close()
+	lockCtx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	if _, err := conn.ExecContext(lockCtx, "SELECT pg_advisory_lock_shared($1)", migrateLockKey); err != nil {
+		return fmt.Errorf("wait for a migration under way: %w", err)
+	}
+	defer func() {
+		// A fresh context: the pooled connection must not keep the lock.
+		_, _ = conn.ExecContext(context.Background(), "SELECT pg_advisory_unlock_shared($1)", migrateLockKey)
+	}()
 	var have int
-	err = s.db.QueryRowContext(ctx, "SELECT coalesce(max(version), 0) FROM schema_migrations").Scan(&have)
+	err = conn.QueryRowContext(ctx, "SELECT coalesce(max(version), 0) FROM schema_migrations").Scan(&have)
 	if isCode(err, "42P01") { // undefined_table: never migrated
-		return fmt.Errorf("%w: the database has no Rostersync schema yet; start a worker (it migrates) or run `starter org set`", ErrSchema)
+		return fmt.Errorf("%w: the database has no Rostersync schema yet; a worker creates it when it starts (or run `starter org set`)", ErrSchema)
 	}
 	if err != nil {
 		return fmt.Errorf("read schema version: %w", err)
 	}
 	if have < want {
-		return fmt.Errorf("%w: the database is at migration %d, this build needs %d; start a worker of this build first (it migrates)", ErrSchema, have, want)
+		return fmt.Errorf("%w: the database is at migration %d, this build needs %d; a worker of this build migrates it when it starts (or run `starter org set`)", ErrSchema, have, want)
 	}
 	return nil
 }
