@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/jmoiron/sqlx"
 )
@@ -106,8 +107,21 @@ var ExportColumns = []string{
 	"department", "manager_id", "employment_type", "status", "start_date", "termination_date", "location",
 }
 
+// NeutralizeCell keeps a spreadsheet from reading a cell as a formula: a value
+// that starts with =, +, -, @ (or a tab or carriage return, which some
+// spreadsheets skip before looking) gets a leading apostrophe. Every value in
+// the CSV comes from Justworks, where anyone who can edit a name or title
+// could plant "=HYPERLINK(...)" (OWASP "CSV injection").
+func NeutralizeCell(v string) string {
+	if v != "" && strings.ContainsRune("=+-@\t\r", rune(v[0])) {
+		return "'" + v
+	}
+	return v
+}
+
 // ExportCSV writes the org's stored people as CSV (header ExportColumns, by id;
-// an absent value is an empty cell), streaming rows as they are read.
+// an absent value is an empty cell; formula-like cells neutralised by
+// NeutralizeCell), streaming rows as they are read.
 // ErrNotFound when the org does not exist.
 func (s *Store) ExportCSV(ctx context.Context, orgID string, w io.Writer) error {
 	if _, err := s.GetOrg(ctx, orgID); err != nil {
@@ -124,9 +138,13 @@ func (s *Store) ExportCSV(ctx context.Context, orgID string, w io.Writer) error 
 		return *p
 	}
 	err := exportPeople(ctx, s.db, orgID, func(p ExportPerson) error {
-		return cw.Write([]string{p.ID, p.DisplayName, p.GivenName, p.FamilyName, str(p.PreferredName),
+		row := []string{p.ID, p.DisplayName, p.GivenName, p.FamilyName, str(p.PreferredName),
 			str(p.WorkEmail), str(p.JobTitle), str(p.Department), str(p.ManagerID), p.EmploymentType,
-			p.Status, str(p.StartDate), str(p.TerminationDate), str(p.Location)})
+			p.Status, str(p.StartDate), str(p.TerminationDate), str(p.Location)}
+		for i := range row {
+			row[i] = NeutralizeCell(row[i])
+		}
+		return cw.Write(row)
 	})
 	if err == nil {
 		cw.Flush()

@@ -131,3 +131,49 @@ func TestExportShape(t *testing.T) {
 		t.Errorf("CSV records = %q", records)
 	}
 }
+
+// A name or title planted in Justworks as a formula reaches the CSV as text:
+// cells starting with =, +, -, @ (and tab, CR) get a leading apostrophe.
+func TestExportCSVNeutralisesFormulas(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t)
+	createOrg(t, s, "acme")
+	members := []justworks.Member{
+		member("mem_B", "Ada", "Lovelace", func(m *justworks.Member) { m.JobTitle = ptr("=HYPERLINK(\"http://evil.example\",\"x\")") }),
+		member("mem_c", "+1", "@home", managedBy("mem_B"), func(m *justworks.Member) { m.JobTitle = ptr("-2+3") }),
+		member("mem_d", "Tab", "Name", managedBy("mem_B"), func(m *justworks.Member) { m.JobTitle = ptr("\tcmd") }),
+		member("mem_e", "Plain", "Name", managedBy("mem_B"), func(m *justworks.Member) { m.JobTitle = ptr("a=b") }),
+	}
+	syncRoster(t, s, "acme", "run-1", members, 0)
+	var buf bytes.Buffer
+	if err := s.ExportCSV(ctx, "acme", &buf); err != nil {
+		t.Fatal(err)
+	}
+	records, err := csv.NewReader(&buf).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	byID := map[string][]string{}
+	for _, r := range records[1:] {
+		byID[r[0]] = r
+	}
+	const given, family, title = 2, 3, 6
+	tests := []struct {
+		id   string
+		col  int
+		want string
+	}{
+		{"mem_B", title, `'=HYPERLINK("http://evil.example","x")`},
+		{"mem_c", given, "'+1"},
+		{"mem_c", family, "'@home"},
+		{"mem_c", title, "'-2+3"},
+		{"mem_d", title, "'\tcmd"},
+		{"mem_e", title, "a=b"},
+		{"mem_e", given, "Plain"},
+	}
+	for _, tt := range tests {
+		if got := byID[tt.id][tt.col]; got != tt.want {
+			t.Errorf("%s column %s = %q, want %q", tt.id, ExportColumns[tt.col], got, tt.want)
+		}
+	}
+}
