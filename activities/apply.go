@@ -27,10 +27,12 @@ func (a *Activities) ApplyRoster(ctx context.Context, in ApplyInput) (ApplyResul
 	if err != nil {
 		return ApplyResult{}, fmt.Errorf("apply roster: %w", err)
 	}
-	activity.GetLogger(ctx).Info("Applied roster", "org", run.Org, "outcome", res.Outcome,
+	activity.GetLogger(ctx).Info("Applied roster", "org", run.Org, "outcome", res.Outcome, "repeated", res.Repeated,
 		"hires", res.Counts.Hires, "terminations", res.Counts.Terminations, "rehires", res.Counts.Rehires,
 		"updates", res.Counts.Updates, "unchanged", res.Counts.Unchanged, "removed", res.Counts.Removed)
-	if !in.Preview {
+	if !in.Preview && !res.Repeated {
+		// A retried apply (the first attempt committed, its answer was lost)
+		// reads back the first result: its changes were counted then.
 		recordChanges(ctx, run.Org, res.Outcome, res.Counts)
 	}
 	return ApplyResult{Outcome: res.Outcome, Reason: res.Reason, Counts: res.Counts, Held: res.Held}, nil

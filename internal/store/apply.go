@@ -275,7 +275,7 @@ func (s *Store) applyRoster(ctx context.Context, tx *sqlx.Tx, p ApplyParams) (Ap
 			return ApplyResult{}, fmt.Errorf("decode the stored result: %w", err)
 		}
 		if !(p.Approved && r.Held) {
-			return ApplyResult(r), nil
+			return ApplyResult{Outcome: r.Outcome, Reason: r.Reason, Counts: r.Counts, Held: r.Held, Repeated: true}, nil
 		}
 		// Approved: the held change set is written below, if it is still
 		// exactly what was shown.
@@ -400,7 +400,7 @@ func (s *Store) applyRoster(ctx context.Context, tx *sqlx.Tx, p ApplyParams) (Ap
 	if p.Preview {
 		return res, nil
 	}
-	b, err := json.Marshal(storedResult(res))
+	b, err := json.Marshal(storedResult{Outcome: res.Outcome, Reason: res.Reason, Counts: res.Counts, Held: res.Held})
 	if err != nil {
 		return ApplyResult{}, err
 	}

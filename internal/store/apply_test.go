@@ -239,7 +239,7 @@ func TestApplySafety(t *testing.T) {
 			}
 			// The refusal is the run's answer, also when asked again.
 			again, err := s.ApplyRoster(ctx, ApplyParams{OrgID: "acme", RunID: run, SafetyThreshold: 0.9})
-			if err != nil || again != res {
+			if want := withRepeated(res); err != nil || again != want {
 				t.Errorf("re-apply = %+v, %v; want the stored %+v", again, err, res)
 			}
 			if n := count(t, s, "SELECT count(*) FROM sync_runs WHERE run_id = $1 AND applied_at IS NULL", run); n != 1 {
@@ -275,17 +275,23 @@ func TestApplyIdempotentAndSerialized(t *testing.T) {
 	res := syncRoster(t, s, "acme", "run-2", changed, 0)
 	logRows := count(t, s, "SELECT count(*) FROM change_log")
 
+	if res.Repeated {
+		t.Fatalf("the first apply says Repeated: %+v", res)
+	}
+	// Asked again, the stored answer comes back marked Repeated, so the
+	// caller does not count its changes twice.
+	want := withRepeated(res)
 	again, err := s.ApplyRoster(ctx, ApplyParams{OrgID: "acme", RunID: "run-2"})
-	if err != nil || again != res {
-		t.Fatalf("re-apply = %+v, %v; want %+v", again, err, res)
+	if err != nil || again != want {
+		t.Fatalf("re-apply = %+v, %v; want %+v", again, err, want)
 	}
 	// Also after the run's staging is gone.
 	if err := s.FinishRun(ctx, "run-2", res.Outcome, res.Counts, ""); err != nil {
 		t.Fatal(err)
 	}
 	again, err = s.ApplyRoster(ctx, ApplyParams{OrgID: "acme", RunID: "run-2"})
-	if err != nil || again != res {
-		t.Fatalf("re-apply after FinishRun = %+v, %v; want %+v", again, err, res)
+	if err != nil || again != want {
+		t.Fatalf("re-apply after FinishRun = %+v, %v; want %+v", again, err, want)
 	}
 	if n := count(t, s, "SELECT count(*) FROM change_log"); n != logRows {
 		t.Errorf("re-apply wrote %d change rows", n-logRows)
@@ -390,4 +396,9 @@ func TestApplyRemovedComesBack(t *testing.T) {
 	require.Equal(t, 0, res.Counts.Terminations, "%+v", res.Counts)
 	require.Equal(t, 1, res.Counts.Rehires, "%+v", res.Counts)
 	require.Equal(t, 1, res.Counts.Updates, "%+v", res.Counts)
+}
+
+func withRepeated(r ApplyResult) ApplyResult {
+	r.Repeated = true
+	return r
 }

@@ -70,6 +70,9 @@ type ApplyResult struct {
 	Reason  string
 	Counts  domain.Counts
 	Held    bool
+	// Repeated: the run had been applied before and this is that first
+	// answer, read back (a retried activity); nothing was written now.
+	Repeated bool
 }
 
 // Change is one change-log row of a run, with the person's display name.
