@@ -90,19 +90,22 @@ func dropStaging(ctx context.Context, tx *sqlx.Tx, runID string, session bool) e
 }
 
 // PruneStaging drops the staging and sessions of runs that finished, or started
-// before olderThan ago and never finished (a crashed worker's leftovers). A
-// run held for a decision keeps its staging until olderThan after its
-// decision was due: an approval writes exactly what was staged. Dry-run
-// previews older than olderThan go too. It returns the number of runs pruned.
+// before olderThan ago and never finished (a crashed worker's or a terminated
+// workflow's leftovers), and staging whose run is not recorded at all (its
+// org was deleted). A run held for a decision keeps its staging until
+// olderThan after its decision was due: an approval writes exactly what was
+// staged. Dry-run previews older than olderThan go too. Org sessions ("org:…"
+// keys) are not runs and stay. It returns the number of runs pruned.
 func (s *Store) PruneStaging(ctx context.Context, olderThan time.Duration) (int, error) {
 	var runs []string
 	err := s.db.SelectContext(ctx, &runs, `
 		SELECT DISTINCT s.run_id FROM (
-			SELECT run_id FROM staging_heads UNION SELECT run_id FROM sessions
-			UNION SELECT DISTINCT run_id FROM staging_members
-			UNION SELECT DISTINCT run_id FROM staging_changes) s
+			SELECT run_id FROM staging_heads UNION SELECT run_id FROM staging_tree
+			UNION SELECT run_id FROM staging_problems UNION SELECT DISTINCT run_id FROM staging_members
+			UNION SELECT DISTINCT run_id FROM staging_changes
+			UNION SELECT run_id FROM sessions WHERE run_id NOT LIKE 'org:%') s
 		LEFT JOIN sync_runs r ON r.run_id = s.run_id
-		WHERE r.finished_at IS NOT NULL OR (r.started_at < now() - make_interval(secs => $1)
+		WHERE r.run_id IS NULL OR r.finished_at IS NOT NULL OR (r.started_at < now() - make_interval(secs => $1)
 			AND (r.decision_due IS NULL OR r.decision_due < now() - make_interval(secs => $1)))`,
 		olderThan.Seconds())
 	if err != nil {

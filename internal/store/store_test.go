@@ -383,14 +383,32 @@ func TestPruneAndDropStaging(t *testing.T) {
 	if tok, _ := s.LoadSession(ctx, "dropped"); tok != nil {
 		t.Error("DropStaging kept the session")
 	}
-	n, err := s.PruneStaging(ctx, 24*time.Hour)
-	if err != nil || n != 2 {
-		t.Fatalf("PruneStaging = %d, %v; want 2 (done, crashed)", n, err)
+	// Staging whose run record is gone (its org was deleted), and an org
+	// session, which is not a run's and must stay.
+	createOrg(t, s, "gone")
+	if err := s.BeginRun(ctx, Run{RunID: "orphan", OrgID: "gone"}); err != nil {
+		t.Fatal(err)
 	}
-	for run, want := range map[string]int{"done": 0, "crashed": 0, "running": 3, "dropped": 0} {
+	if err := s.StageMembers(ctx, "orphan", 0, roster(2)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.DB().Exec("DELETE FROM orgs WHERE id = 'gone'"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SaveSession(ctx, "org:acme:abc", []byte("tok")); err != nil {
+		t.Fatal(err)
+	}
+	n, err := s.PruneStaging(ctx, 24*time.Hour)
+	if err != nil || n != 3 {
+		t.Fatalf("PruneStaging = %d, %v; want 3 (done, crashed, orphan)", n, err)
+	}
+	for run, want := range map[string]int{"done": 0, "crashed": 0, "running": 3, "dropped": 0, "orphan": 0} {
 		if got, _ := s.StagedCount(ctx, run); got != want {
 			t.Errorf("%s: %d staged, want %d", run, got, want)
 		}
+	}
+	if tok, _ := s.LoadSession(ctx, "org:acme:abc"); tok == nil {
+		t.Error("PruneStaging dropped the org's session")
 	}
 }
 
