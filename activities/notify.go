@@ -20,6 +20,10 @@ import (
 // section lists this many people by name and says how many more there are.
 const defaultMailListLimit = 500
 
+// releaseTimeout bounds giving back a claim after a failed send, which runs
+// even when the attempt's deadline has passed.
+const releaseTimeout = 10 * time.Second
+
 // SendSyncSummary emails the run's summary to each address on the org's
 // notification list. Each recipient is claimed in the store before sending, so
 // a retried activity never sends the same run's email twice.
@@ -90,7 +94,13 @@ func (a *Activities) SendSyncSummary(ctx context.Context, in NotifyInput) (Notif
 			// The server refused this address for good; others still get theirs.
 			log.Error("Summary email refused", "to", to, "error", err.Error())
 		default:
-			if rerr := a.Store.ReleaseNotification(ctx, claim, to); rerr != nil {
+			// The send may have failed because this attempt's own deadline
+			// passed: give the claim back on a context of its own, or the
+			// retry would find it taken and nobody would get the email.
+			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
+			rerr := a.Store.ReleaseNotification(rctx, claim, to)
+			cancel()
+			if rerr != nil {
 				return res, fmt.Errorf("release notification: %w", rerr)
 			}
 			retry = fmt.Errorf("send summary to %s: %w", to, err)
