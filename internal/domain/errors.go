@@ -24,3 +24,11 @@ const (
 	ErrTypeConfig             ErrorType = "Configuration"
 	ErrTypeSyncFailed         ErrorType = "SyncFailed" // a failure without a type of its own
 )
+
+// NamesPeople says whether failures of this type quote employees' names (the
+// configured head, the closest active names). Their message belongs in the
+// run's history (encrypted) and the summary email, never in the worker's
+// logs: the SDK's log adapter writes only the type (internal/logging).
+func (t ErrorType) NamesPeople() bool {
+	return t == ErrTypeHeadNotFound || t == ErrTypeHeadAmbiguous
+}

@@ -1,11 +1,15 @@
 package logging
 
 import (
+	"errors"
 	"fmt"
 
 	"go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/temporal"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
+
+	"github.com/rostersync/rostersync/internal/domain"
 )
 
 // New returns a JSON logger on stderr at the given level (debug|info|warn|error).
@@ -27,6 +31,10 @@ func New(level string) (*zap.Logger, error) {
 // log.WithSkipCallers, so the SDK's own wrappers (log.With, the replay logger
 // of workflow.GetLogger, activity.GetLogger) skip themselves and a line's
 // caller is the code that logged it, not an SDK file.
+// The SDK logs every failed
+// activity with its error ("Activity error."); an error whose type names
+// people (domain.ErrorType.NamesPeople: a head that was not found, with the
+// closest names) is logged by its type only.
 func SDKLogger(z *zap.Logger) log.Logger { return &sdkLogger{z: z.WithOptions(zap.AddCallerSkip(1))} }
 
 type sdkLogger struct{ z *zap.Logger }
@@ -48,7 +56,7 @@ func (l *sdkLogger) fields(keyvals []any) []zap.Field {
 		if !ok {
 			k = fmt.Sprint(keyvals[i])
 		}
-		fs = append(fs, zap.Any(k, keyvals[i+1]))
+		fs = append(fs, zap.Any(k, withheld(keyvals[i+1])))
 	}
 	return fs
 }
@@ -61,4 +69,17 @@ func (l *sdkLogger) Error(msg string, keyvals ...any) { l.z.Error(msg, l.fields(
 // With returns a logger with keyvals on every line (log.WithLogger).
 func (l *sdkLogger) With(keyvals ...any) log.Logger {
 	return &sdkLogger{z: l.z.With(l.fields(keyvals)...)}
+}
+
+// withheld replaces an error that quotes employees' names by its type.
+func withheld(v any) any {
+	err, ok := v.(error)
+	if !ok {
+		return v
+	}
+	var ae *temporal.ApplicationError
+	if errors.As(err, &ae) && domain.ErrorType(ae.Type()).NamesPeople() {
+		return ae.Type() + " (message withheld from the log: it names people; read it in the run's history or summary email)"
+	}
+	return v
 }
