@@ -4,11 +4,39 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"go.temporal.io/sdk/activity"
 
 	"github.com/rostersync/rostersync/internal/store"
 )
+
+// applyHeartbeatEvery is how often the apply heartbeats while its transaction
+// runs (the workflow's heartbeat timeout for it is 30 s).
+const applyHeartbeatEvery = 5 * time.Second
+
+// heartbeatEvery heartbeats now and then every d until the returned stop is
+// called.
+func heartbeatEvery(ctx context.Context, d time.Duration) (stop func()) {
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		t := time.NewTicker(d)
+		defer t.Stop()
+		for {
+			activity.RecordHeartbeat(ctx)
+			select {
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return func() { close(done); <-finished }
+}
 
 // ApplyRoster writes the staged roster into the primary org chart in one
 // transaction, or refuses when the safety limit says the roster looks wrong.
@@ -22,8 +50,15 @@ func (a *Activities) ApplyRoster(ctx context.Context, in ApplyInput) (ApplyResul
 	if err != nil {
 		return ApplyResult{}, fmt.Errorf("load org %s: %w", run.Org, err)
 	}
+	// The apply is one transaction that can take minutes (100,000 people).
+	// Heartbeats carry a terminated or timed-out run's cancellation back to
+	// this context; the store then rolls back instead of committing for a
+	// run that no longer exists. They also let a killed worker's apply be
+	// retried after the heartbeat timeout, not after StartToClose.
+	stop := heartbeatEvery(ctx, applyHeartbeatEvery)
 	res, err := a.Store.ApplyRoster(ctx, store.ApplyParams{OrgID: run.Org, RunID: run.RunID, SafetyThreshold: org.SafetyThreshold,
 		Approved: in.Approved, Preview: in.Preview})
+	stop()
 	if err != nil {
 		return ApplyResult{}, fmt.Errorf("apply roster: %w", err)
 	}

@@ -158,6 +158,10 @@ func run(ctx context.Context, cfg config.Config, log *zap.Logger) error {
 		MaxConcurrentWorkflowTaskExecutionSize: cfg.WorkerWorkflowTasks,
 		MaxConcurrentActivityTaskPollers:       cfg.WorkerPollers,
 		MaxConcurrentWorkflowTaskPollers:       cfg.WorkerPollers,
+		// Heartbeats reach the server at least this often, so a terminated
+		// run's apply or fetch hears of it within seconds (the SDK's default
+		// waits up to 80 % of the heartbeat timeout).
+		MaxHeartbeatThrottleInterval: 5 * time.Second,
 	})
 	w.RegisterWorkflow(workflows.SyncRoster)
 	w.RegisterWorkflow(workflows.DailySync)

@@ -18,6 +18,11 @@ const justworksBudget = 12 * time.Hour
 // step); one request is bounded by the worker's HTTP timeout (worker/main.go).
 const fetchHeartbeat = 30 * time.Second
 
+// applyHeartbeat is the apply's heartbeat timeout: the apply heartbeats every
+// 5 s while its transaction runs, so a killed worker's apply is retried after
+// this long, and a terminated run's apply learns of it and rolls back.
+const applyHeartbeat = 30 * time.Second
+
 func localOptions(summary string, startToClose time.Duration) workflow.ActivityOptions {
 	return workflow.ActivityOptions{
 		Summary:             summary,

@@ -129,9 +129,13 @@ func (s *syncState) run() (SyncSummary, error) {
 
 	s.step(domain.StepApply, fmt.Sprintf("Applying %d people to the org chart", tree.People))
 	// Apply is the commit point: once it starts, a cancellation waits for it,
-	// so the run records what the database really holds.
+	// so the run records what the database really holds. (A termination
+	// cannot wait: the apply learns of it through its heartbeat and rolls
+	// back; docs/operations.md.)
 	applyCtx, _ := workflow.NewDisconnectedContext(ctx)
-	actx = workflow.WithActivityOptions(applyCtx, localOptions(fmt.Sprintf("Apply the roster of %s to the org chart", org), 15*time.Minute))
+	applyOpts := localOptions(fmt.Sprintf("Apply the roster of %s to the org chart", org), 15*time.Minute)
+	applyOpts.HeartbeatTimeout = applyHeartbeat
+	actx = workflow.WithActivityOptions(applyCtx, applyOpts)
 	var applied activities.ApplyResult
 	if err := workflow.ExecuteActivity(actx, a.ApplyRoster, activities.ApplyInput{RunRef: s.ref}).Get(applyCtx, &applied); err != nil {
 		return s.end(ending{outcome: domain.OutcomeFailed, cause: err, notify: true})

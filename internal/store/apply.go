@@ -223,7 +223,8 @@ type storedResult struct {
 // org's own.
 //
 // Applies of one org take turns (advisory lock); a run's apply happens once:
-// called again, it returns the first answer without looking at the data.
+// called again, it returns the first answer (Repeated) without looking at the
+// data. When ctx ends before the commit, everything is rolled back.
 // StageTree must have run for the run.
 func (s *Store) ApplyRoster(ctx context.Context, p ApplyParams) (ApplyResult, error) {
 	if p.OrgID == "" || p.RunID == "" {
@@ -233,8 +234,16 @@ func (s *Store) ApplyRoster(ctx context.Context, p ApplyParams) (ApplyResult, er
 	var res ApplyResult
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
 		var err error
-		res, err = s.applyRoster(ctx, tx, p)
-		return err
+		if res, err = s.applyRoster(ctx, tx, p); err != nil {
+			return err
+		}
+		// Last look before the commit: a caller that gave up (its run was
+		// terminated or timed out) gets a rollback, not a chart it no longer
+		// answers for.
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("not committed: %w", context.Cause(ctx))
+		}
+		return nil
 	})
 	if err != nil {
 		return ApplyResult{}, fmt.Errorf("apply roster of org %q, run %s: %w", p.OrgID, p.RunID, err)
