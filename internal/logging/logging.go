@@ -30,11 +30,10 @@ func New(level string) (*zap.Logger, error) {
 // zapadapter does); keyvals become zap fields. It implements
 // log.WithSkipCallers, so the SDK's own wrappers (log.With, the replay logger
 // of workflow.GetLogger, activity.GetLogger) skip themselves and a line's
-// caller is the code that logged it, not an SDK file.
-// The SDK logs every failed
-// activity with its error ("Activity error."); an error whose type names
-// people (domain.ErrorType.NamesPeople: a head that was not found, with the
-// closest names) is logged by its type only.
+// caller is the code that logged it, not an SDK file. The SDK logs every
+// failed activity with its error ("Activity error."); an error whose type
+// names people (domain.ErrorType.NamesPeople: a head that was not found, with
+// the closest names) is logged by its type only.
 func SDKLogger(z *zap.Logger) log.Logger { return &sdkLogger{z: z.WithOptions(zap.AddCallerSkip(1))} }
 
 type sdkLogger struct{ z *zap.Logger }
