@@ -37,7 +37,7 @@ func (s *stack) applyWaiters() int {
 }
 
 func (s *stack) pendingActivity(wfID string) string {
-	d, err := s.tc.DescribeWorkflowExecution(context.Background(), wfID, "")
+	d, err := describeRaw(s.tc, context.Background(), wfID, "")
 	if err != nil {
 		return ""
 	}
@@ -63,7 +63,7 @@ func TestTerminateAndCancelDuringApply(t *testing.T) {
 	s.mustRun("sync", "--org", s.org, "--as", tech)
 	require.Eventually(t, func() bool { return s.applyWaiters() == 1 }, 2*time.Minute, 200*time.Millisecond, "the apply never started")
 	require.Equal(t, "ApplyRoster", s.pendingActivity(wfID))
-	d, err := s.tc.DescribeWorkflowExecution(ctx, wfID, "")
+	d, err := describeRaw(s.tc, ctx, wfID, "")
 	require.NoError(t, err)
 	runID := d.GetWorkflowExecutionInfo().GetExecution().GetRunId()
 	require.NoError(t, s.tc.TerminateWorkflow(ctx, wfID, "", "operator terminates mid-apply"))
@@ -89,7 +89,7 @@ func TestTerminateAndCancelDuringApply(t *testing.T) {
 	r := s.sync(tech) // joins the cancelled-but-finishing run
 	require.Equal(t, "applied", r.Outcome, "%+v", r)
 	require.Equal(t, 150, s.count("SELECT count(*) FROM people WHERE org_id = $1", s.org))
-	d, err = s.tc.DescribeWorkflowExecution(ctx, wfID, r.RunID)
+	d, err = describeRaw(s.tc, ctx, wfID, r.RunID)
 	require.NoError(t, err)
 	require.Equal(t, enums.WORKFLOW_EXECUTION_STATUS_COMPLETED, d.GetWorkflowExecutionInfo().GetStatus())
 	require.Equal(t, 1, s.count("SELECT count(*) FROM sync_runs WHERE run_id = $1 AND outcome = 'applied' AND finished_at IS NOT NULL", r.RunID))
