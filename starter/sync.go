@@ -140,6 +140,12 @@ func syncCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		// The sync waits, durably, for a decision; this command need not.
 		out.Outcome, out.Counts, out.Error, out.Pending = domain.OutcomeHeld, held.Counts, held.Decision.Reason, held.Decision
 		code = &exitError{code: exitHeld, msg: fmt.Sprintf("sync held for approval until %s: %s", held.Decision.Due.Format(time.RFC3339), held.Decision.Hint)}
+	case err == nil && sum.Org != *id:
+		// The run under this org's ID answered for another org (a run
+		// started by hand with another org in its input, by a worker
+		// without the workflow's own check): its result is not this org's.
+		out.Outcome, out.Error = domain.OutcomeFailed, fmt.Sprintf("the run under %s reported the result of org %q, not %q; nothing is shown", out.WorkflowID, sum.Org, *id)
+		code = &exitError{code: exitFailed, msg: "sync failed: " + out.Error}
 	case err == nil && sum.Outcome == domain.OutcomePreviewed:
 		out.Outcome, out.Counts, out.Error, out.WouldBe = sum.Outcome, sum.Counts, sum.Reason, sum.WouldBe
 		p, perr := st.RunPreview(ctx, out.RunID)

@@ -12,6 +12,7 @@ import (
 // time-stamped workflow ID, so it cannot itself be "the" sync of the org;
 // it starts the org's one fixed-ID SyncRoster as a child instead.
 func DailySync(ctx workflow.Context, in SyncInput) (SyncSummary, error) {
+	in.Scheduled = true
 	return startOrJoin(ctx, in)
 }
 

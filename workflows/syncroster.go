@@ -24,9 +24,17 @@ var a *activities.Activities
 // It must run under the org's fixed ID (WorkflowID) for "one sync per org" to
 // hold. Started under any other ID (Temporal Web's start form suggests a
 // random one), it starts or joins the fixed-ID sync instead, as DailySync does.
+// Under another org's fixed ID it refuses (BadInput): whoever joins that ID
+// expects that org's result.
 func SyncRoster(ctx workflow.Context, in SyncInput) (SyncSummary, error) {
 	in.Org, in.RequestedBy = strings.TrimSpace(in.Org), strings.TrimSpace(in.RequestedBy)
 	if id := workflow.GetInfo(ctx).WorkflowExecution.ID; in.Org != "" && id != syncID(in) {
+		if owner, fixed := fixedIDOrg(id); fixed && owner != in.Org &&
+			workflow.GetVersion(ctx, changeOrgMismatchRefused, workflow.DefaultVersion, 1) >= 1 {
+			return SyncSummary{}, temporal.NewNonRetryableApplicationError(fmt.Sprintf(
+				"workflow %s belongs to org %q, but its input names org %q; start it with {\"org\": %q, ...}, or under the ID %s",
+				id, owner, in.Org, owner, syncID(in)), string(domain.ErrTypeBadInput), nil)
+		}
 		return startOrJoin(ctx, in)
 	}
 	s, err := newSync(ctx, in)
@@ -34,6 +42,16 @@ func SyncRoster(ctx workflow.Context, in SyncInput) (SyncSummary, error) {
 		return SyncSummary{}, err
 	}
 	return s.run()
+}
+
+// fixedIDOrg is the org whose fixed ID (a sync's or a dry run's) id is.
+func fixedIDOrg(id string) (org string, ok bool) {
+	for _, prefix := range []string{WorkflowID(""), PreviewWorkflowID("")} {
+		if org, ok := strings.CutPrefix(id, prefix); ok {
+			return org, true
+		}
+	}
+	return "", false
 }
 
 type syncState struct {
@@ -88,9 +106,13 @@ func (s *syncState) run() (SyncSummary, error) {
 	err := workflow.ExecuteActivity(actx, a.Authorize, activities.AuthorizeInput{RunRef: s.ref, RequestedBy: s.in.RequestedBy}).Get(ctx, &s.auth)
 	if err != nil {
 		if ErrorType(err) == domain.ErrTypeAccessDenied {
-			// Refused before Justworks is touched; nobody is emailed about
-			// a request that never became a sync.
-			return s.end(ending{outcome: domain.OutcomeRefused, cause: err})
+			// Refused before Justworks is touched. Someone who asked by hand
+			// sees the refusal; a scheduled run has nobody watching, so its
+			// refusal (the schedule's owner lost the right to sync) is
+			// emailed to the org's list, or the daily sync would stop
+			// silently.
+			notify := s.in.Scheduled && workflow.GetVersion(ctx, changeScheduledRefusalEmailed, workflow.DefaultVersion, 1) >= 1
+			return s.end(ending{outcome: domain.OutcomeRefused, cause: err, notify: notify})
 		}
 		return s.end(ending{outcome: domain.OutcomeFailed, cause: err})
 	}

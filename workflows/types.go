@@ -19,6 +19,9 @@ type SyncInput struct {
 	// summary the real run would send is kept for the run (store.RunPreview).
 	// A dry run runs under PreviewWorkflowID, beside the org's real sync.
 	DryRun bool `json:"dry_run,omitempty"`
+	// Scheduled is set by DailySync: nobody watches a scheduled run, so
+	// even its refusal at authorize is emailed.
+	Scheduled bool `json:"scheduled,omitempty"`
 }
 
 // SyncSummary is a sync's result: the outcome and the counts, nothing else.

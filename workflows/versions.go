@@ -14,4 +14,15 @@ const (
 	// approve or reject Update (or the org's time-out) instead of ending
 	// refused at once.
 	changeApprovalHold = "approval-hold"
+
+	// changeOrgMismatchRefused: under another org's fixed ID
+	// ("sync-roster:acme" with {"org": "other"}), the sync refuses with
+	// BadInput instead of starting the other org's sync as a child and
+	// handing its result to whoever joins "sync-roster:acme". Asked only on
+	// that branch.
+	changeOrgMismatchRefused = "org-mismatch-refused"
+
+	// changeScheduledRefusalEmailed: a scheduled run refused at authorize
+	// emails the org's notification list. Asked only on that branch.
+	changeScheduledRefusalEmailed = "scheduled-refusal-emailed"
 )

@@ -135,3 +135,29 @@ func TestRecordHoldHistories(t *testing.T) {
 	held = s.syncHeld()
 	finish("held_timed_out.json", held.WorkflowID, held.RunID)
 }
+
+// TestRecordFaultHistories records the histories of the branches added for
+// issue 8 (a start under another org's fixed ID, a scheduled refusal that is
+// emailed), without re-recording the others:
+//
+//	ROSTERSYNC_RECORD_HISTORIES=1 make test ARGS='-run TestRecordFaultHistories ./internal/e2e'
+func TestRecordFaultHistories(t *testing.T) {
+	if os.Getenv("ROSTERSYNC_RECORD_HISTORIES") == "" {
+		t.Skip("records testdata/histories only when ROSTERSYNC_RECORD_HISTORIES=1")
+	}
+	dir := filepath.Join(testenv.RepoRoot(), "testdata", "histories")
+	s := newStack(t, sandbox.Config{People: 20}, withEnv("ROSTERSYNC_CODEC_KEYS="+ReplayCodecKeys))
+	s.setupOrg()
+	ctx := context.Background()
+
+	run, err := s.startMismatched(ctx)
+	require.NoError(t, err)
+	require.Error(t, run.Get(ctx, nil))
+	s.saveHistory(dir, "org_mismatch_refused.json", run.GetID(), run.GetRunID())
+
+	s.demoteScheduleOwner()
+	wfID, runID := s.triggerDaily(ctx)
+	_, err = s.smtp.WaitFor(2, 30*time.Second)
+	require.NoError(t, err)
+	s.saveHistory(dir, "scheduled_refusal_emailed.json", wfID, runID)
+}
