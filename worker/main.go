@@ -142,6 +142,7 @@ func run(ctx context.Context, cfg config.Config, log *zap.Logger) error {
 	if err := tclient.EnsureSearchAttributes(ctx, c, cfg.Namespace); err != nil {
 		return err
 	}
+	reencodeSchedules(ctx, st, c, cfg.Namespace, keys, log)
 
 	codecSrv, err := serveCodec(cfg, keys, log)
 	if err != nil {

@@ -113,3 +113,12 @@ func (c *aesCodec) Decode(payloads []*commonpb.Payload) ([]*commonpb.Payload, er
 }
 
 var errShortCiphertext = errors.New("ciphertext too short")
+
+// KeyID is the id of the key a payload was encrypted with, "" for a payload
+// this codec did not encrypt (or nil).
+func KeyID(p *commonpb.Payload) string {
+	if p == nil || string(p.GetMetadata()[converter.MetadataEncoding]) != MetadataEncodingEncrypted {
+		return ""
+	}
+	return string(p.GetMetadata()[MetadataEncryptionKeyID])
+}

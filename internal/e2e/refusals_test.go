@@ -68,7 +68,10 @@ func (s *stack) triggerDaily(ctx context.Context) (workflowID, runID string) {
 		return err == nil && d.GetWorkflowExecutionInfo().GetStatus() != enums.WORKFLOW_EXECUTION_STATUS_RUNNING
 	}, 3*time.Minute, 200*time.Millisecond, "the scheduled run %s never finished", parentID)
 	d, err := describeRaw(s.tc, ctx, workflows.WorkflowID(s.org), "")
-	require.NoError(s.t, err)
+	if err != nil {
+		perr := s.tc.GetWorkflow(ctx, parentID, "").Get(ctx, nil)
+		s.t.Fatalf("scheduled run %s ended (%v) without starting the org's sync: %v", parentID, perr, err)
+	}
 	return workflows.WorkflowID(s.org), d.GetWorkflowExecutionInfo().GetExecution().GetRunId()
 }
 
