@@ -89,7 +89,7 @@ func (s *Server) listMembers(w http.ResponseWriter, r *http.Request, now time.Ti
 	}
 
 	s.mu.Lock()
-	f := s.faults
+	f, drift := s.faults, s.drift
 	s.pageReqs++
 	page := s.pageReqs
 	forcedExpiry := false
@@ -135,7 +135,7 @@ func (s *Server) listMembers(w http.ResponseWriter, r *http.Request, now time.Ti
 		if i > pos {
 			b = append(b, ',')
 		}
-		b = appendMember(b, &view[i])
+		b = appendDrifted(b, &view[i], drift)
 	}
 	b = append(b, `],"next_cursor":`...)
 	if end < len(view) {

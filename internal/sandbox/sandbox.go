@@ -117,6 +117,7 @@ type Server struct {
 	tickets     map[string]*ticket
 	tokens      map[string]*token
 	retryUntil  map[string]time.Time // early-request bookkeeping per token or client address
+	drift       Drift                // drift.go
 }
 
 // New validates cfg and generates the company.
