@@ -70,7 +70,7 @@ func TestApplyRetryCountsChangesOnce(t *testing.T) {
 	_, err := env.ExecuteActivity(f.a.ResolveOrgTree, activities.ResolveInput{RunRef: f.run, HeadName: orgtree.DisplayName(h.GivenName, h.FamilyName, h.PreferredName)})
 	require.NoError(t, err)
 	for attempt := 1; attempt <= 3; attempt++ {
-		v, err := env.ExecuteActivity(f.a.ApplyRoster, f.run)
+		v, err := env.ExecuteActivity(f.a.ApplyRoster, activities.ApplyInput{RunRef: f.run})
 		require.NoError(t, err)
 		var res activities.ApplyResult
 		require.NoError(t, v.Get(&res))
