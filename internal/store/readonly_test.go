@@ -36,7 +36,8 @@ func TestOpenExistingWaitsForAMigrationUnderWay(t *testing.T) {
 	waiting := func(n int) func() bool {
 		return func() bool {
 			var w int
-			_ = writer.db.QueryRowContext(ctx, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted").Scan(&w)
+			_ = writer.db.QueryRowContext(ctx, `SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted
+				AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`).Scan(&w)
 			return w >= n
 		}
 	}
