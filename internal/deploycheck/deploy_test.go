@@ -94,7 +94,7 @@ func TestComposeImagesArePinned(t *testing.T) {
 func TestComposeWorkerConfiguration(t *testing.T) {
 	svc := compose(t)
 	w := svc["worker"]
-	code := read(t, "internal/config/config.go") + read(t, "internal/config/smtp.go") + read(t, "internal/codec/keyring.go")
+	code := read(t, "internal/config/config.go") + read(t, "internal/config/smtp.go") + read(t, "internal/codec/keyring.go") + read(t, "internal/justworks/baseurl.go")
 	for k := range w.Environment {
 		known := strings.Contains(code, `"`+k+`"`) || k == "TEMPORAL_ADDRESS" || k == "TEMPORAL_NAMESPACE" // envconfig's
 		require.True(t, known, "worker variable %s is read by nothing", k)
