@@ -140,12 +140,57 @@ func (a *Activities) summary(ctx context.Context, org store.Org, in NotifyInput)
 	switch {
 	case in.DryRun || in.Outcome == domain.OutcomeHeld || in.Outcome == domain.OutcomeRefused:
 		readChanges, readTotals = a.Store.StagedChanges, a.Store.StagedSectionTotals
+	case in.Outcome == domain.OutcomeNoChanges:
+		readChanges = nil // no change to list; exclusions and kept values still are
 	case in.Outcome != domain.OutcomeApplied:
 		return s, nil // nothing was written, so there is nothing to list
 	}
+	if readChanges != nil {
+		if err := a.listChanges(ctx, &s, in, limit, readChanges, readTotals); err != nil {
+			return s, err
+		}
+	}
+	excluded, nExcluded, err := a.Store.RunExcluded(ctx, in.RunID, limit)
+	if err != nil {
+		return s, err
+	}
+	for _, x := range excluded {
+		s.Excluded = append(s.Excluded, mail.Excluded{ID: x.MemberID, Name: x.DisplayName, Reason: x.Reason})
+	}
+	if more := nExcluded - len(excluded); more > 0 {
+		s.Truncated[domain.SectionExcluded] = more
+	}
+	kept, nKept, err := a.Store.RunKept(ctx, in.RunID, limit)
+	if err != nil {
+		return s, err
+	}
+	for _, k := range kept {
+		s.KeptOut = append(s.KeptOut, mail.KeptOut{ID: k.MemberID, Name: k.DisplayName, Field: k.Field, Justworks: deref(k.Justworks), Local: deref(k.Kept)})
+	}
+	if more := nKept - len(kept); more > 0 {
+		s.Truncated[domain.SectionKeptOut] = more
+	}
+	problems, err := a.Store.RunProblems(ctx, in.RunID, limit)
+	if err != nil {
+		return s, fmt.Errorf("read problems: %w", err)
+	}
+	for _, p := range problems {
+		s.Problems = append(s.Problems, mail.Problem{MemberID: p.MemberID, Kind: p.Kind, Detail: p.Detail})
+	}
+	if more := in.Counts.Problems - len(problems); more > 0 {
+		s.Truncated[domain.SectionProblems] = more
+	}
+	return s, nil
+}
+
+// listChanges fills the summary's change sections from the change log (an
+// applied run) or the staged change set (held, rejected, timed out, preview).
+func (a *Activities) listChanges(ctx context.Context, s *mail.Summary, in NotifyInput, limit int,
+	readChanges func(context.Context, string, int) ([]store.Change, error),
+	readTotals func(context.Context, string) (map[domain.Section]int, error)) error {
 	changes, err := readChanges(ctx, in.RunID, limit)
 	if err != nil {
-		return s, fmt.Errorf("read changes: %w", err)
+		return fmt.Errorf("read changes: %w", err)
 	}
 	for _, c := range changes {
 		p := mail.Person{ID: c.MemberID, Name: c.DisplayName}
@@ -187,7 +232,7 @@ func (a *Activities) summary(ctx context.Context, org store.Org, in NotifyInput)
 	// change log under the same section keys the email reads.
 	totals, err := readTotals(ctx, in.RunID)
 	if err != nil {
-		return s, err
+		return err
 	}
 	listed := map[domain.Section]int{
 		domain.SectionHires: len(s.Hires), domain.SectionTerminations: len(s.Terminations),
@@ -199,37 +244,7 @@ func (a *Activities) summary(ctx context.Context, org store.Org, in NotifyInput)
 			s.Truncated[sec] = more
 		}
 	}
-	excluded, nExcluded, err := a.Store.RunExcluded(ctx, in.RunID, limit)
-	if err != nil {
-		return s, err
-	}
-	for _, x := range excluded {
-		s.Excluded = append(s.Excluded, mail.Excluded{ID: x.MemberID, Name: x.DisplayName, Reason: x.Reason})
-	}
-	if more := nExcluded - len(excluded); more > 0 {
-		s.Truncated[domain.SectionExcluded] = more
-	}
-	kept, nKept, err := a.Store.RunKept(ctx, in.RunID, limit)
-	if err != nil {
-		return s, err
-	}
-	for _, k := range kept {
-		s.KeptOut = append(s.KeptOut, mail.KeptOut{ID: k.MemberID, Name: k.DisplayName, Field: k.Field, Justworks: deref(k.Justworks), Local: deref(k.Kept)})
-	}
-	if more := nKept - len(kept); more > 0 {
-		s.Truncated[domain.SectionKeptOut] = more
-	}
-	problems, err := a.Store.RunProblems(ctx, in.RunID, limit)
-	if err != nil {
-		return s, fmt.Errorf("read problems: %w", err)
-	}
-	for _, p := range problems {
-		s.Problems = append(s.Problems, mail.Problem{MemberID: p.MemberID, Kind: p.Kind, Detail: p.Detail})
-	}
-	if more := in.Counts.Problems - len(problems); more > 0 {
-		s.Truncated[domain.SectionProblems] = more
-	}
-	return s, nil
+	return nil
 }
 
 func deref(s *string) string {
