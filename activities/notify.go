@@ -146,7 +146,7 @@ func (a *Activities) summary(ctx context.Context, org store.Org, in NotifyInput)
 		return s, nil // nothing was written, so there is nothing to list
 	}
 	if readChanges != nil {
-		if err := a.listChanges(ctx, &s, in, limit, readChanges, readTotals); err != nil {
+		if err := a.listChanges(ctx, &s, org, in, limit, readChanges, readTotals); err != nil {
 			return s, err
 		}
 	}
@@ -159,6 +159,16 @@ func (a *Activities) summary(ctx context.Context, org store.Org, in NotifyInput)
 	}
 	if more := nExcluded - len(excluded); more > 0 {
 		s.Truncated[domain.SectionExcluded] = more
+	}
+	scheduled, nScheduled, err := a.Store.RunScheduled(ctx, in.RunID, limit)
+	if err != nil {
+		return s, err
+	}
+	for _, x := range scheduled {
+		s.Scheduled = append(s.Scheduled, mail.Scheduled{ID: x.MemberID, Name: x.DisplayName, Date: x.TerminationDate.Format(time.DateOnly)})
+	}
+	if more := nScheduled - len(scheduled); more > 0 {
+		s.Truncated[domain.SectionScheduled] = more
 	}
 	kept, nKept, err := a.Store.RunKept(ctx, in.RunID, limit)
 	if err != nil {
@@ -185,13 +195,14 @@ func (a *Activities) summary(ctx context.Context, org store.Org, in NotifyInput)
 
 // listChanges fills the summary's change sections from the change log (an
 // applied run) or the staged change set (held, rejected, timed out, preview).
-func (a *Activities) listChanges(ctx context.Context, s *mail.Summary, in NotifyInput, limit int,
+func (a *Activities) listChanges(ctx context.Context, s *mail.Summary, org store.Org, in NotifyInput, limit int,
 	readChanges func(context.Context, string, int) ([]store.Change, error),
 	readTotals func(context.Context, string) (map[domain.Section]int, error)) error {
 	changes, err := readChanges(ctx, in.RunID, limit)
 	if err != nil {
 		return fmt.Errorf("read changes: %w", err)
 	}
+	today := orgToday(org)
 	for _, c := range changes {
 		p := mail.Person{ID: c.MemberID, Name: c.DisplayName}
 		for _, f := range c.Fields {
@@ -203,6 +214,11 @@ func (a *Activities) listChanges(ctx context.Context, s *mail.Summary, in Notify
 				}
 			case domain.FieldDepartment:
 				p.Department = deref(f.New)
+			case "start_date":
+				// A pre-hire: starting after today in the org's time zone.
+				if c.Kind == domain.ChangeHire && f.New != nil && *f.New > today {
+					p.Starts = *f.New
+				}
 			}
 		}
 		switch c.Kind {
@@ -263,4 +279,13 @@ func label(name, id *string) string {
 		return *id
 	}
 	return "none"
+}
+
+// orgToday is today's date (YYYY-MM-DD) in the org's time zone.
+func orgToday(org store.Org) string {
+	loc, err := time.LoadLocation(org.TimeZone)
+	if err != nil || org.TimeZone == "" {
+		loc = time.UTC
+	}
+	return time.Now().In(loc).Format(time.DateOnly)
 }

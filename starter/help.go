@@ -63,7 +63,8 @@ var commandHelp = map[string]struct{ about, examples string }{
 			"Read-only: never creates or migrates the database.",
 		examples: `  starter roster export --org acme > acme.json
   starter roster export --org acme --format csv > acme.csv
-  starter roster export --org acme --format svg > acme.svg`,
+  starter roster export --org acme --format svg > acme.svg
+  starter roster export --org acme --format svg --as-of 2026-12-31 > acme-year-end.svg`,
 	},
 }
 

@@ -15,6 +15,8 @@ var OptionalFields = []string{FieldPreferredName, FieldWorkEmail, FieldJobTitle,
 const (
 	SectionExcluded Section = "excluded" // members the org's scope leaves out
 	SectionKeptOut  Section = "kept_out" // Justworks values kept out of fields Rostersync owns
+	// SectionScheduled: terminations Justworks sent ahead of their date.
+	SectionScheduled Section = "scheduled_terminations"
 )
 
 // ActionEditPeople is editing a person's Rostersync-owned fields.

@@ -152,6 +152,9 @@ func newView(s Summary) (view, error) {
 					d = append(d, x)
 				}
 			}
+			if p.Starts != "" {
+				d = append(d, "upcoming: starts "+line(p.Starts))
+			}
 			sec.Items = append(sec.Items, item{Name: nameOr(p.Name, p.ID), Detail: strings.Join(d, ", ")})
 		}
 		v.add(sec)
@@ -173,6 +176,12 @@ func newView(s Summary) (view, error) {
 	v.add(sec)
 
 	people("Removed from the org chart", domain.SectionRemoved, s.Removed)
+
+	sec = section{Title: "Scheduled terminations (take effect on their date; not applied yet)", More: s.Truncated[domain.SectionScheduled]}
+	for _, x := range s.Scheduled {
+		sec.Items = append(sec.Items, item{Name: nameOr(x.Name, x.ID), Detail: "on " + line(x.Date)})
+	}
+	v.add(sec)
 
 	sec = section{Title: "Justworks values kept out (Rostersync owns the field)", More: s.Truncated[domain.SectionKeptOut]}
 	for _, k := range s.KeptOut {

@@ -30,6 +30,8 @@ type Summary struct {
 	// values kept out of fields Rostersync owns.
 	Excluded []Excluded
 	KeptOut  []KeptOut
+	// Scheduled are terminations that take effect on a later day.
+	Scheduled []Scheduled
 
 	// Truncated says, per section key (domain.SectionHires, ...), how many more
 	// entries there are than the lists above hold.
@@ -39,6 +41,8 @@ type Summary struct {
 // Person is one hired, terminated, rehired or removed member.
 type Person struct {
 	ID, Name, Title, Department string
+	// Starts is a pre-hire's start date (YYYY-MM-DD) when it is still ahead.
+	Starts string
 }
 
 // TitleChange is a member whose job title changed.
@@ -72,4 +76,9 @@ type Excluded struct {
 // KeptOut is a Justworks value kept out of a field Rostersync owns.
 type KeptOut struct {
 	ID, Name, Field, Justworks, Local string
+}
+
+// Scheduled is a termination that takes effect on Date (YYYY-MM-DD).
+type Scheduled struct {
+	ID, Name, Date string
 }

@@ -64,6 +64,8 @@ var applySetupSQL = []setupStep{
 	LEFT JOIN staging_tree t ON t.run_id = $1 AND t.member_id = m.id`},
 	// The org's scope and field options (options.go).
 	{hook: applyOptions},
+	// Terminations ahead of their date wait for it (effective.go).
+	{hook: applyEffectiveDates},
 	{sql: `ANALYZE apply_roster`},
 	{sql: `CREATE TEMP TABLE apply_diff (
 		id text COLLATE "C" PRIMARY KEY,

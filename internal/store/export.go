@@ -131,21 +131,7 @@ func (s *Store) ExportCSV(ctx context.Context, orgID string, w io.Writer) error 
 	if err := cw.Write(ExportColumns); err != nil {
 		return fmt.Errorf("export org %q as CSV: %w", orgID, err)
 	}
-	str := func(p *string) string {
-		if p == nil {
-			return ""
-		}
-		return *p
-	}
-	err := exportPeople(ctx, s.db, orgID, func(p ExportPerson) error {
-		row := []string{p.ID, p.DisplayName, p.GivenName, p.FamilyName, str(p.PreferredName),
-			str(p.WorkEmail), str(p.JobTitle), str(p.Department), str(p.ManagerID), p.EmploymentType,
-			p.Status, str(p.StartDate), str(p.TerminationDate), str(p.Location)}
-		for i := range row {
-			row[i] = NeutralizeCell(row[i])
-		}
-		return cw.Write(row)
-	})
+	err := exportPeople(ctx, s.db, orgID, func(p ExportPerson) error { return cw.Write(csvRow(p)) })
 	if err == nil {
 		cw.Flush()
 		err = cw.Error()

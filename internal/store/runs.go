@@ -77,7 +77,7 @@ func (s *Store) DropStaging(ctx context.Context, runID string) error {
 }
 
 func dropStaging(ctx context.Context, tx *sqlx.Tx, runID string, session bool) error {
-	tables := []string{"staging_members", "staging_tree", "staging_problems", "staging_heads", "staging_changes", "staging_excluded", "staging_kept"}
+	tables := []string{"staging_members", "staging_tree", "staging_problems", "staging_heads", "staging_changes", "staging_excluded", "staging_kept", "staging_scheduled"}
 	if session {
 		tables = append(tables, "sessions")
 	}

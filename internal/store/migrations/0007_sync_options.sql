@@ -20,3 +20,12 @@ CREATE TABLE staging_kept (
     kept       text,
     PRIMARY KEY (run_id, member_id, field)
 );
+
+-- Terminations Justworks sent ahead of their date: a run keeps the person
+-- as they are until the day comes (in the org's time zone).
+CREATE TABLE staging_scheduled (
+    run_id           text NOT NULL,
+    member_id        text COLLATE "C" NOT NULL,
+    termination_date date NOT NULL,
+    PRIMARY KEY (run_id, member_id)
+);
