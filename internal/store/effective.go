@@ -11,24 +11,35 @@ import (
 // orgTodaySQL is today's date in org $1's time zone (UTC when unset).
 const orgTodaySQL = `(SELECT (now() AT TIME ZONE coalesce(nullif(time_zone, ''), 'UTC'))::date FROM orgs WHERE id = $1)`
 
-// applyEffectiveDates runs inside ApplyRoster after the options: a member
-// Justworks already reports terminated, with a termination date still ahead
-// in the org's time zone, keeps their stored status (a new person: active)
-// until that day; the run records the scheduled termination. The daily sync
-// of that day (or any later sync) applies it.
+// applyEffectiveDates runs inside ApplyRoster after the options, so that a
+// termination takes effect on its date in the org's time zone, whatever
+// Justworks' status says on the day of the sync:
+//   - reported terminated with a termination date still ahead: the person
+//     keeps their stored status (a new person: active) until that day;
+//   - still active or on leave with a termination date that has come: the
+//     person is terminated (the daily sync of that day applies it).
+//
+// Terminations newly scheduled ahead (a date this run brings) are recorded
+// for the summary.
 func applyEffectiveDates(ctx context.Context, tx *sqlx.Tx, p ApplyParams) error {
 	if _, err := tx.ExecContext(ctx, "DELETE FROM staging_scheduled WHERE run_id = $1", p.RunID); err != nil {
 		return fmt.Errorf("scheduled terminations: %w", err)
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO staging_scheduled (run_id, member_id, termination_date)
 		SELECT $2, r.id, r.termination_date FROM apply_roster r
-		WHERE r.status = 'terminated' AND r.termination_date > `+orgTodaySQL, p.OrgID, p.RunID); err != nil {
+		LEFT JOIN people p ON p.org_id = $1 AND p.id = r.id
+		WHERE r.termination_date > `+orgTodaySQL+`
+			AND (r.status = 'terminated' OR p.termination_date IS DISTINCT FROM r.termination_date)`, p.OrgID, p.RunID); err != nil {
 		return fmt.Errorf("scheduled terminations: %w", err)
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE apply_roster r SET status = coalesce(
 			(SELECT p.status FROM people p WHERE p.org_id = $1 AND p.id = r.id AND p.status NOT IN ('terminated', 'removed')), 'active')
-		FROM staging_scheduled s WHERE s.run_id = $2 AND s.member_id = r.id`, p.OrgID, p.RunID); err != nil {
+		WHERE r.status = 'terminated' AND r.termination_date > `+orgTodaySQL, p.OrgID); err != nil {
 		return fmt.Errorf("scheduled terminations: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE apply_roster r SET status = 'terminated'
+		WHERE r.status IN ('active', 'on_leave') AND r.termination_date <= `+orgTodaySQL, p.OrgID); err != nil {
+		return fmt.Errorf("terminations due: %w", err)
 	}
 	return nil
 }

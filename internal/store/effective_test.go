@@ -37,16 +37,21 @@ func TestScheduledTerminationsAndExportAsOf(t *testing.T) {
 	next[2].Status, next[2].TerminationDate = justworks.StatusTerminated, ptr(day(7)) // ahead: scheduled
 	next[3].Status, next[3].TerminationDate = justworks.StatusTerminated, ptr(day(0)) // today: applied
 	next[4].JobTitle = ptr("Principal Engineer")
+	next[5].TerminationDate = ptr(day(0))  // due today, Justworks still says active: terminated
+	next[6].TerminationDate = ptr(day(30)) // active, leaving later: scheduled
 	prehire := generatedMember(300)
 	prehire.Status, prehire.StartDate = justworks.StatusPending, day(5)
 	next = append(next, prehire)
 	res := syncRoster(t, s, "acme", "run-1", next, 1)
-	if res.Counts.Terminations != 1 || res.Counts.Hires != 1 || res.Counts.Updates != 2 {
-		t.Fatalf("counts = %+v, want 1 termination (today's), 1 hire, 2 updates (a title, a scheduled date)", res.Counts)
+	if res.Counts.Terminations != 2 || res.Counts.Hires != 1 || res.Counts.Updates != 3 {
+		t.Fatalf("counts = %+v, want 2 terminations (due today), 1 hire, 3 updates (a title, two scheduled dates)", res.Counts)
 	}
 	sched, n, err := s.RunScheduled(ctx, "run-1", 0)
-	if err != nil || n != 1 || sched[0].MemberID != base[2].ID || sched[0].TerminationDate.Format(time.DateOnly) != day(7) {
+	if err != nil || n != 2 || sched[0].MemberID != base[2].ID || sched[0].TerminationDate.Format(time.DateOnly) != day(7) || sched[1].MemberID != base[6].ID {
 		t.Fatalf("RunScheduled = %+v, %d, %v", sched, n, err)
+	}
+	if x, _ := s.Export(ctx, "acme"); personOf(x, base[5].ID).Status != "terminated" {
+		t.Fatal("a termination due today was not applied")
 	}
 	x, err := s.Export(ctx, "acme")
 	if err != nil {
