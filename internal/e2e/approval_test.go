@@ -116,7 +116,9 @@ func TestHeldSyncApproveRejectAndTimeOut(t *testing.T) {
 	}
 	require.NoError(t, rows.Err())
 	require.Len(t, staged, held.Removed+held.Updates+held.Terminations+held.Hires+held.Rehires)
+	t.Logf("starter status (held):\n%s", s.mustRun("status", "--org", s.org))
 	out, errOut, code = s.run("sync", "approve", "--org", s.org, "--as", owner, "--json")
+	t.Logf("starter sync approve --json:\n%s\nstderr: %s", out, errOut)
 	require.Equal(t, 0, code, "stdout %s stderr %s", out, errOut)
 	var approved syncOut
 	require.NoError(t, json.Unmarshal([]byte(out), &approved))
@@ -190,6 +192,7 @@ func TestDryRunShowsTheChangeSetOfTheRealSync(t *testing.T) {
 	})
 	_, before := s.export()
 	out := s.mustRun("sync", "--org", s.org, "--as", tech, "--dry-run")
+	t.Logf("starter sync --dry-run:\n%s", out)
 	require.Contains(t, out, "preview (dry run): nothing was applied and nobody was emailed; a real sync now would end applied")
 	require.Contains(t, out, "Dora Preview")
 	require.Contains(t, out, titled)
