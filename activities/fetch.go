@@ -10,6 +10,7 @@ import (
 	"go.temporal.io/sdk/activity"
 
 	"github.com/rostersync/rostersync/internal/secrets"
+	"github.com/rostersync/rostersync/internal/store"
 
 	"github.com/rostersync/rostersync/internal/justworks"
 )
@@ -18,20 +19,33 @@ import (
 // people cost ~50 round trips, small enough that a retry repeats little.
 const stageBatch = 2000
 
-// waitHeartbeat is how often a wait inside the client heartbeats; well under
-// the fetch's heartbeat timeout (workflows/options.go).
-const waitHeartbeat = 5 * time.Second
+// beatEvery is how often a fetch heartbeats its staged progress, whatever it
+// is waiting for (a page, a COPY, a Retry-After, a new TOTP step): well under
+// the fetch's heartbeat timeout (workflows/options.go), so the server never
+// starts a second attempt while this one is alive.
+const beatEvery = 5 * time.Second
 
 // FetchMembers pages through every Justworks member of the org into the run's
 // staging table. It heartbeats its cursor after each COPY, so a retry (a new
 // attempt, maybe on another worker) resumes at the first page not yet staged.
 // Only counts return through history.
+//
+// A retry first claims the run's staging (store.ClaimFetch): rows staged past
+// the heartbeat it resumes from are dropped, since they may hold older copies
+// of members that have since moved to an earlier page, and an older attempt
+// that is somehow still running can stage nothing more.
 func (a *Activities) FetchMembers(ctx context.Context, run RunRef) (FetchResult, error) {
 	var p FetchProgress
 	if activity.HasHeartbeatDetails(ctx) {
 		if err := activity.GetHeartbeatDetails(ctx, &p); err != nil {
 			return FetchResult{}, fmt.Errorf("read fetch heartbeat: %w", err)
 		}
+	}
+	claim, err := a.Store.ClaimFetch(ctx, run.RunID, activity.GetInfo(ctx).Attempt, p.NextSeq)
+	if err != nil {
+		return FetchResult{}, err
+	}
+	if p.NextSeq > 0 {
 		rows, err := a.Store.StagedRows(ctx, run.RunID)
 		if err != nil {
 			return FetchResult{}, err
@@ -42,17 +56,15 @@ func (a *Activities) FetchMembers(ctx context.Context, run RunRef) (FetchResult,
 			// people in them would be marked removed. Start over.
 			activity.GetLogger(ctx).Warn("Staged rows are missing; fetching from the start", "org", run.Org, "staged", rows, "expected", p.NextSeq)
 			p = FetchProgress{}
+			if err := a.Store.ResetStaging(ctx, run.RunID); err != nil {
+				return FetchResult{}, fmt.Errorf("reset staging: %w", err)
+			}
 		} else {
 			activity.GetLogger(ctx).Info("Resuming member fetch", "org", run.Org, "pages", p.Pages, "received", p.Received)
 		}
 	}
-	if p.NextSeq == 0 {
-		if err := a.Store.ResetStaging(ctx, run.RunID); err != nil {
-			return FetchResult{}, fmt.Errorf("reset staging: %w", err)
-		}
-	}
 	if !p.Done {
-		if err := a.fetchFrom(ctx, run, &p); err != nil {
+		if err := a.fetchFrom(ctx, run, claim, &p); err != nil {
 			return FetchResult{}, err
 		}
 	}
@@ -63,34 +75,41 @@ func (a *Activities) FetchMembers(ctx context.Context, run RunRef) (FetchResult,
 	return FetchResult{Pages: p.Pages, Received: p.Received, Staged: staged, Restarted: p.Restarts > 0}, nil
 }
 
-func (a *Activities) fetchFrom(ctx context.Context, run RunRef, p *FetchProgress) error {
+func (a *Activities) fetchFrom(ctx context.Context, run RunRef, claim *store.FetchClaim, p *FetchProgress) error {
 	// staged is the progress as far as it is staged: what heartbeats carry,
-	// where a retry resumes. The stager goroutine moves it; waits in the
-	// client heartbeat it.
+	// where a retry resumes. The stager goroutine moves it; the beat
+	// goroutine below reports it.
 	var mu sync.Mutex
 	staged := func() FetchProgress { mu.Lock(); defer mu.Unlock(); return *p }
 	beat := func() { activity.RecordHeartbeat(ctx, staged()) }
 
-	// The client may wait inside one page (Retry-After, a new TOTP step);
-	// the waits keep heartbeating the staged progress, so the heartbeat
-	// timeout can stay short and a crashed worker's fetch resumes quickly.
-	sleep := func(ctx context.Context, d time.Duration) error {
-		t := time.NewTimer(d)
+	// Every wait of this attempt (a page, a COPY, the client's Retry-After and
+	// 5xx backoffs, a new TOTP step) is covered by a goroutine that beats the
+	// staged progress every beatEvery, so the heartbeat timeout can stay
+	// short, a crashed worker's fetch resumes quickly, and the server never
+	// starts a second attempt beside a live one. No beat at start: the SDK
+	// sends the first heartbeat at once and holds later ones back, so an
+	// early beat would be what a crashed attempt leaves behind, and its retry
+	// would resume from further back.
+	beating := make(chan struct{})
+	beatDone := make(chan struct{})
+	go func() {
+		defer close(beatDone)
+		t := time.NewTicker(beatEvery)
 		defer t.Stop()
-		tick := time.NewTicker(waitHeartbeat)
-		defer tick.Stop()
 		for {
 			select {
 			case <-ctx.Done():
-				return ctx.Err()
+				return
+			case <-beating:
+				return
 			case <-t.C:
-				return nil
-			case <-tick.C:
 				beat()
 			}
 		}
-	}
-	c, org, err := a.justworksClient(ctx, run.Org, sleep)
+	}()
+	defer func() { close(beating); <-beatDone }()
+	c, org, err := a.justworksClient(ctx, run.Org, nil)
 	if err != nil {
 		return err
 	}
@@ -120,7 +139,7 @@ func (a *Activities) fetchFrom(ctx context.Context, run RunRef, p *FetchProgress
 	stagerDone := make(chan struct{})
 	stage := func(j stageJob) error {
 		if len(j.members) > 0 {
-			if err := a.Store.StageMembers(ctx, run.RunID, staged().NextSeq, j.members); err != nil {
+			if err := claim.Stage(ctx, staged().NextSeq, j.members); err != nil {
 				return stageError(run, err)
 			}
 		}
@@ -144,7 +163,6 @@ func (a *Activities) fetchFrom(ctx context.Context, run RunRef, p *FetchProgress
 	}()
 
 	batch := make([]justworks.Member, 0, stageBatch)
-	lastBeat := time.Now()
 	pending := staged() // progress including rows not yet staged
 	send := func() error {
 		select {
@@ -155,7 +173,6 @@ func (a *Activities) fetchFrom(ctx context.Context, run RunRef, p *FetchProgress
 			return ctx.Err()
 		}
 		batch = make([]justworks.Member, 0, stageBatch)
-		lastBeat = time.Now()
 		return nil
 	}
 	err = c.ListMembers(ctx, pending.Cursor, func(pg justworks.Page) error {
@@ -172,15 +189,6 @@ func (a *Activities) fetchFrom(ctx context.Context, run RunRef, p *FetchProgress
 		pending.Done = pg.NextCursor == ""
 		if len(batch) >= stageBatch || pending.Done {
 			return send()
-		}
-		// Between COPYs, slow pages still tell the server this attempt is
-		// alive (with the progress already staged, where a retry resumes).
-		// Not on every page: the SDK sends the first heartbeat at once and
-		// holds later ones back, so an early empty one would be what a
-		// crashed attempt leaves behind.
-		if time.Since(lastBeat) >= waitHeartbeat {
-			beat()
-			lastBeat = time.Now()
 		}
 		return ctx.Err()
 	})

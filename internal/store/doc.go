@@ -18,6 +18,8 @@
 //	(*Store) BeginRun(ctx, Run) error                              // idempotent per RunID
 //	(*Store) SaveSession(ctx, runID string, sealedToken []byte) error
 //	(*Store) LoadSession(ctx, runID string) ([]byte, error)        // nil when none
+//	(*Store) ClaimFetch(ctx, runID string, attempt int32, resumeSeq int64) (*FetchClaim, error) // drops rows ≥ resumeSeq; ErrSuperseded
+//	(*FetchClaim) Stage(ctx, firstSeq int64, members []justworks.Member) error // StageMembers while the claim holds
 //	(*Store) ResetStaging(ctx, runID string) error
 //	(*Store) StageMembers(ctx, runID string, firstSeq int64, members []justworks.Member) error // one COPY
 //	(*Store) StagedCount(ctx, runID string) (int, error)           // distinct ids
@@ -53,7 +55,8 @@
 //	(*Store) SavePreview(ctx, runID string, Preview) error / RunPreview(ctx, runID) (Preview, error)
 //	NormalizeEmail(email string) string, DefaultSafetyThreshold, SafetyLimitHint
 //
-// Errors: ErrNotFound (a missing org or run), ErrBadInput (data that can never
+// Errors: ErrNotFound (a missing org or run), ErrSuperseded (a newer fetch
+// attempt claimed the run's staging), ErrBadInput (data that can never
 // be stored as sent; retrying cannot help), ErrExists (an org to create exists);
 // the access policy's refusals are *domain.RefusedError.
 //

@@ -79,7 +79,7 @@ func (s *Store) DropStaging(ctx context.Context, runID string) error {
 func dropStaging(ctx context.Context, tx *sqlx.Tx, runID string, session bool) error {
 	tables := []string{"staging_members", "staging_tree", "staging_problems", "staging_heads", "staging_changes", "staging_excluded", "staging_kept", "staging_scheduled"}
 	if session {
-		tables = append(tables, "sessions")
+		tables = append(tables, "staging_fetch", "sessions")
 	}
 	for _, t := range tables {
 		if _, err := tx.ExecContext(ctx, "DELETE FROM "+t+" WHERE run_id = $1", runID); err != nil {
@@ -102,7 +102,7 @@ func (s *Store) PruneStaging(ctx context.Context, olderThan time.Duration) (int,
 		SELECT DISTINCT s.run_id FROM (
 			SELECT run_id FROM staging_heads UNION SELECT run_id FROM staging_tree
 			UNION SELECT run_id FROM staging_problems UNION SELECT DISTINCT run_id FROM staging_members
-			UNION SELECT DISTINCT run_id FROM staging_changes
+			UNION SELECT DISTINCT run_id FROM staging_changes UNION SELECT run_id FROM staging_fetch
 			UNION SELECT run_id FROM sessions WHERE run_id NOT LIKE 'org:%') s
 		LEFT JOIN sync_runs r ON r.run_id = s.run_id
 		WHERE r.run_id IS NULL OR r.finished_at IS NOT NULL OR (r.started_at < now() - make_interval(secs => $1)

@@ -32,25 +32,34 @@ var stagedStatuses = map[string]bool{
 // that is not YYYY-MM-DD, an unknown status, text PostgreSQL cannot hold) fails
 // the whole call with ErrBadInput before anything is written.
 func (s *Store) StageMembers(ctx context.Context, runID string, firstSeq int64, members []justworks.Member) error {
+	rows, err := stagingRows(runID, firstSeq, members)
+	if err != nil {
+		return err
+	}
+	if len(rows) == 0 {
+		return nil
+	}
+	err = s.inTx(ctx, func(tx *sqlx.Tx) error { return copyRows(ctx, tx, "staging_members", stagingMemberColumns, rows) })
+	if err != nil {
+		return fmt.Errorf("stage members of run %s: %w", runID, err)
+	}
+	return nil
+}
+
+// stagingRows checks members and turns them into staging rows.
+func stagingRows(runID string, firstSeq int64, members []justworks.Member) ([][]any, error) {
 	if runID == "" {
-		return fmt.Errorf("stage members: %w: the run id is empty", ErrBadInput)
+		return nil, fmt.Errorf("stage members: %w: the run id is empty", ErrBadInput)
 	}
 	rows := make([][]any, len(members))
 	for i, m := range members {
 		row, err := stagingRow(runID, firstSeq+int64(i), m)
 		if err != nil {
-			return fmt.Errorf("stage members of run %s: %w: member %d of the page (id %q): %v", runID, ErrBadInput, i, m.ID, err)
+			return nil, fmt.Errorf("stage members of run %s: %w: member %d of the page (id %q): %v", runID, ErrBadInput, i, m.ID, err)
 		}
 		rows[i] = row
 	}
-	if len(rows) == 0 {
-		return nil
-	}
-	err := s.inTx(ctx, func(tx *sqlx.Tx) error { return copyRows(ctx, tx, "staging_members", stagingMemberColumns, rows) })
-	if err != nil {
-		return fmt.Errorf("stage members of run %s: %w", runID, err)
-	}
-	return nil
+	return rows, nil
 }
 
 func copyRows(ctx context.Context, tx *sqlx.Tx, table string, columns []string, rows [][]any) error {
