@@ -64,7 +64,8 @@ func (a *Activities) ApplyRoster(ctx context.Context, in ApplyInput) (ApplyResul
 	}
 	activity.GetLogger(ctx).Info("Applied roster", "org", run.Org, "outcome", res.Outcome, "repeated", res.Repeated,
 		"hires", res.Counts.Hires, "terminations", res.Counts.Terminations, "rehires", res.Counts.Rehires,
-		"updates", res.Counts.Updates, "unchanged", res.Counts.Unchanged, "removed", res.Counts.Removed)
+		"returned", res.Counts.Returned, "updates", res.Counts.Updates, "unchanged", res.Counts.Unchanged,
+		"removed", res.Counts.Removed, "skipped", res.Counts.Skipped)
 	if !in.Preview && !res.Repeated {
 		// A retried apply (the first attempt committed, its answer was lost)
 		// reads back the first result: its changes were counted then.

@@ -68,6 +68,11 @@ func (a *Activities) FetchMembers(ctx context.Context, run RunRef) (FetchResult,
 			return FetchResult{}, err
 		}
 	}
+	// What the fetch could not take as sent goes on the run's record now,
+	// so the email and `starter status` report it whatever happens next.
+	if err := a.Store.RecordFetchReport(ctx, run.RunID); err != nil {
+		return FetchResult{}, err
+	}
 	staged, err := a.Store.StagedCount(ctx, run.RunID)
 	if err != nil {
 		return FetchResult{}, fmt.Errorf("count staged members: %w", err)

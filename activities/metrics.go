@@ -17,15 +17,16 @@ func recordChanges(ctx context.Context, org string, outcome domain.Outcome, c do
 	if outcome == domain.OutcomeRefused {
 		return
 	}
-	people := c.Hires + c.Terminations + c.Rehires + c.Updates + c.Unchanged
+	people := c.Hires + c.Terminations + c.Rehires + c.Returned + c.Updates + c.Unchanged
 	m.Counter("rostersync_people_synced").Inc(int64(people))
 	for kind, n := range map[domain.ChangeKind]int{
 		domain.ChangeHire: c.Hires, domain.ChangeTermination: c.Terminations, domain.ChangeRehire: c.Rehires,
-		domain.ChangeUpdate: c.Updates, domain.ChangeRemoved: c.Removed,
+		domain.ChangeReturned: c.Returned, domain.ChangeUpdate: c.Updates, domain.ChangeRemoved: c.Removed,
 	} {
 		m.WithTags(map[string]string{"kind": string(kind)}).Counter("rostersync_changes").Inc(int64(n))
 	}
 	m.Gauge("rostersync_problems").Update(float64(c.Problems))
+	m.Gauge("rostersync_skipped_members").Update(float64(c.Skipped))
 }
 
 func recordMail(ctx context.Context, org string, sent int) {

@@ -134,6 +134,25 @@ func (a *Activities) summary(ctx context.Context, org store.Org, in NotifyInput)
 	if in.DecisionDueUnix > 0 {
 		s.DecisionDue = time.Unix(in.DecisionDueUnix, 0).UTC()
 	}
+	// Whatever the outcome, the members the fetch could not take and the
+	// values it stored as received are reported: they are never silent.
+	skipped, total, err := a.Store.RunSkipped(ctx, in.RunID, limit)
+	if err != nil {
+		return s, err
+	}
+	for _, k := range skipped {
+		s.Skipped = append(s.Skipped, mail.Skipped{ID: k.MemberID, Name: k.Name, Reason: k.Reason, Detail: k.Detail})
+	}
+	if more := total - len(skipped); more > 0 {
+		s.Truncated[domain.SectionSkipped] = more
+	}
+	unknown, err := a.Store.RunUnknownValues(ctx, in.RunID)
+	if err != nil {
+		return s, err
+	}
+	for _, u := range unknown {
+		s.UnknownValues = append(s.UnknownValues, mail.UnknownValue{Field: u.Field, Value: u.Value, People: u.People})
+	}
 	// An applied run lists what it wrote; a preview, a held run, and a held
 	// run rejected or timed out list the change set it staged (not applied).
 	readChanges, readTotals := a.Store.RunChanges, a.Store.RunSectionTotals
@@ -228,10 +247,12 @@ func (a *Activities) listChanges(ctx context.Context, s *mail.Summary, org store
 			s.Terminations = append(s.Terminations, p)
 		case domain.ChangeRehire:
 			s.Rehires = append(s.Rehires, p)
+		case domain.ChangeReturned:
+			s.Returned = append(s.Returned, p)
 		case domain.ChangeRemoved:
 			s.Removed = append(s.Removed, p)
 		}
-		if c.Kind != domain.ChangeUpdate && c.Kind != domain.ChangeRehire {
+		if c.Kind != domain.ChangeUpdate && c.Kind != domain.ChangeRehire && c.Kind != domain.ChangeReturned {
 			continue
 		}
 		for _, f := range c.Fields {
@@ -252,7 +273,7 @@ func (a *Activities) listChanges(ctx context.Context, s *mail.Summary, org store
 	}
 	listed := map[domain.Section]int{
 		domain.SectionHires: len(s.Hires), domain.SectionTerminations: len(s.Terminations),
-		domain.SectionRehires: len(s.Rehires), domain.SectionRemoved: len(s.Removed),
+		domain.SectionRehires: len(s.Rehires), domain.SectionReturned: len(s.Returned), domain.SectionRemoved: len(s.Removed),
 		domain.SectionTitleChanges: len(s.TitleChanges), domain.SectionManagerMoves: len(s.ManagerMoves),
 	}
 	for sec, total := range totals {

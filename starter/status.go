@@ -47,7 +47,15 @@ type runJSON struct {
 	Outcome     domain.Outcome `json:"outcome"`
 	Counts      domain.Counts  `json:"counts"`
 	Error       string         `json:"error,omitempty"`
+	// Skipped lists (up to skippedListed) the members the run could not
+	// take, with the reason; UnknownValues what it stored as received.
+	Skipped       []store.SkippedMember `json:"skipped"`
+	UnknownValues []store.UnknownValue  `json:"unknown_values"`
 }
+
+// skippedListed caps the skipped members status lists per run; the counts
+// say how many there were.
+const skippedListed = 20
 
 // status shows an org's configuration without secrets, its schedule, and its
 // last runs.
@@ -91,7 +99,14 @@ func status(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	for _, r := range runs {
-		out.Runs = append(out.Runs, runJSON{RunID: r.RunID, RequestedBy: r.RequestedBy, StartedAt: r.StartedAt, FinishedAt: r.FinishedAt, Outcome: r.Outcome, Counts: r.Counts, Error: r.Error})
+		rj := runJSON{RunID: r.RunID, RequestedBy: r.RequestedBy, StartedAt: r.StartedAt, FinishedAt: r.FinishedAt, Outcome: r.Outcome, Counts: r.Counts, Error: r.Error}
+		if rj.Skipped, _, err = st.RunSkipped(ctx, r.RunID, skippedListed); err != nil {
+			return err
+		}
+		if rj.UnknownValues, err = st.RunUnknownValues(ctx, r.RunID); err != nil {
+			return err
+		}
+		out.Runs = append(out.Runs, rj)
 	}
 	if *asJSON {
 		return writeJSON(stdout, out)
@@ -141,7 +156,26 @@ func status(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	fmt.Fprintln(stdout, "last runs:")
 	for _, r := range out.Runs {
 		fmt.Fprintf(stdout, "  %s  %-10s by %s  +%d -%d ~%d  %s\n", r.StartedAt.Format(time.RFC3339), r.Outcome, r.RequestedBy,
-			r.Counts.Hires+r.Counts.Rehires, r.Counts.Terminations+r.Counts.Removed, r.Counts.Updates, r.Error)
+			r.Counts.Hires+r.Counts.Rehires+r.Counts.Returned, r.Counts.Terminations+r.Counts.Removed, r.Counts.Updates, r.Error)
+		if r.Counts.Returned > 0 {
+			fmt.Fprintf(stdout, "    %d back on the roster (missing from an earlier one; not rehires)\n", r.Counts.Returned)
+		}
+		if len(r.Skipped) > 0 {
+			fmt.Fprintf(stdout, "    skipped %d (not stored, not removed; fix them in Justworks):\n", max(r.Counts.Skipped, len(r.Skipped)))
+			for _, k := range r.Skipped {
+				who := k.Name
+				if k.MemberID != "" {
+					who = strings.TrimSpace(who + " (" + k.MemberID + ")")
+				}
+				fmt.Fprintf(stdout, "      - %s: %s (%s)\n", who, k.Reason.Words(), k.Detail)
+			}
+			if more := r.Counts.Skipped - len(r.Skipped); more > 0 {
+				fmt.Fprintf(stdout, "      … and %d more\n", more)
+			}
+		}
+		for _, u := range r.UnknownValues {
+			fmt.Fprintf(stdout, "    stored as received: %s %q for %d people\n", u.Field, u.Value, u.People)
+		}
 	}
 	return nil
 }

@@ -275,8 +275,11 @@ func printSummary(w io.Writer, o syncJSON) {
 		return
 	}
 	fmt.Fprintf(w, "outcome: %s\n", o.Outcome)
-	fmt.Fprintf(w, "hires %d, terminations %d, rehires %d, updates %d, unchanged %d, removed %d, problems %d\n",
-		o.Hires, o.Terminations, o.Rehires, o.Updates, o.Unchanged, o.Removed, o.Problems)
+	fmt.Fprintf(w, "hires %d, terminations %d, rehires %d, returned %d, updates %d, unchanged %d, removed %d, problems %d, skipped %d\n",
+		o.Hires, o.Terminations, o.Rehires, o.Returned, o.Updates, o.Unchanged, o.Removed, o.Problems, o.Skipped)
+	if o.Skipped > 0 {
+		fmt.Fprintf(w, "skipped members are listed by `starter status --org ORG` and in the summary email\n")
+	}
 	if o.Error != "" {
 		fmt.Fprintf(w, "reason: %s\n", o.Error)
 	}

@@ -22,15 +22,23 @@ func (o Outcome) Words() string {
 	return string(o)
 }
 
-// Counts partition the people of a sync (Problems counts tree problems).
+// Counts partition the people of a sync (Problems counts tree problems;
+// Skipped counts members the sync could not take, outside the partition).
 type Counts struct {
 	Hires        int `json:"hires"`
 	Terminations int `json:"terminations"`
 	Rehires      int `json:"rehires"`
+	Returned     int `json:"returned"` // stored as removed, on the roster again
 	Updates      int `json:"updates"`
 	Unchanged    int `json:"unchanged"`
 	Removed      int `json:"removed"`
 	Problems     int `json:"problems"`
+	Skipped      int `json:"skipped"` // members not taken (a required value missing); see the run's skipped list
 	// Excluded counts members the org's scope left out (not removed).
 	Excluded int `json:"excluded,omitempty"`
+}
+
+// Changed is how many people the sync changed.
+func (c Counts) Changed() int {
+	return c.Hires + c.Terminations + c.Rehires + c.Returned + c.Updates + c.Removed
 }

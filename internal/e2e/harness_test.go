@@ -254,6 +254,8 @@ type syncOut struct {
 	Hires        int    `json:"hires"`
 	Terminations int    `json:"terminations"`
 	Rehires      int    `json:"rehires"`
+	Returned     int    `json:"returned"`
+	Skipped      int    `json:"skipped"`
 	Updates      int    `json:"updates"`
 	Unchanged    int    `json:"unchanged"`
 	Removed      int    `json:"removed"`

@@ -19,6 +19,12 @@ type Member struct {
 	TerminationDate *string     `json:"termination_date"`
 	WorkLocation    *Location   `json:"work_location"`
 	UpdatedAt       time.Time   `json:"updated_at"`
+
+	// DecodeError is set by ListMembers when this member's JSON did not fit
+	// the contract's types (a number where a string belongs, ...); then only
+	// ID, GivenName and FamilyName are filled, as far as they are strings.
+	// The caller skips and reports such a member instead of failing the page.
+	DecodeError string `json:"-"`
 }
 
 // Department is a member's department.

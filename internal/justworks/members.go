@@ -3,6 +3,7 @@ package justworks
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -95,22 +96,39 @@ func (c *Client) ListMembers(ctx context.Context, cursor string, fn func(Page) e
 	}
 }
 
-// decodeMembers decodes a page's members and rejects members without id: a
-// person dropped from the roster would look terminated to the sync.
+// decodeMembers decodes a page's members one by one. A member whose JSON does
+// not fit the contract's types comes back with DecodeError set, and a member
+// without an id comes back too: the caller skips and reports them, so one
+// odd member neither fails the page nor vanishes silently. Absent keys are
+// empty values; unknown keys are ignored.
 func decodeMembers(op string, raw json.RawMessage) ([]Member, error) {
 	if len(raw) == 0 {
 		return nil, &Error{Op: op, Status: http.StatusOK, Code: CodeInvalidResponse, Message: "the page has no \"members\" field"}
 	}
-	var ms []Member
-	if err := json.Unmarshal(raw, &ms); err != nil {
-		return nil, &Error{Op: op, Status: http.StatusOK, Code: CodeInvalidResponse, Message: "the page's members are not the expected JSON: " + err.Error()}
+	var raws []json.RawMessage
+	if err := json.Unmarshal(raw, &raws); err != nil {
+		return nil, &Error{Op: op, Status: http.StatusOK, Code: CodeInvalidResponse, Message: "the page's members are not a JSON array: " + err.Error()}
 	}
-	for i := range ms {
-		if ms[i].ID == "" {
-			return nil, &Error{Op: op, Status: http.StatusOK, Code: CodeInvalidResponse, Message: fmt.Sprintf("member %d of the page has no id", i+1)}
+	ms := make([]Member, len(raws))
+	for i, r := range raws {
+		if err := json.Unmarshal(r, &ms[i]); err != nil {
+			ms[i] = undecodableMember(r, err)
 		}
 	}
 	return ms, nil
+}
+
+// undecodableMember keeps what identifies a member whose JSON did not fit.
+func undecodableMember(raw json.RawMessage, err error) Member {
+	var loose map[string]any
+	_ = json.Unmarshal(raw, &loose)
+	str := func(k string) string { s, _ := loose[k].(string); return s }
+	msg := err.Error()
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		msg = fmt.Sprintf("%s is a JSON %s, not a %s", te.Field, te.Value, te.Type)
+	}
+	return Member{ID: str("id"), GivenName: str("given_name"), FamilyName: str("family_name"), DecodeError: msg}
 }
 
 // Member returns one member by id; an unknown id is a non-retryable

@@ -175,12 +175,41 @@ func TestMemberDecodingKeepsNullDistinctFromEmpty(t *testing.T) {
 	assert.Equal(t, 1, f.hits["/v1/auth/login"], "logs in on first use")
 }
 
+// One odd member neither fails its page nor vanishes: it comes through with
+// what identifies it (and DecodeError when its JSON did not fit), for the
+// caller to skip and report. Unknown keys are ignored, absent keys are empty.
+func TestListMembersPassesOddMembersThrough(t *testing.T) {
+	body := `{"members":[
+		{"id":"mem_1","given_name":"Ada","family_name":"Lovelace","status":"active","shoe_size":44,"badges":{"x":[1]}},
+		{"id":"","given_name":"No","family_name":"Id","status":"active"},
+		{"id":"mem_3","given_name":"Wrong","family_name":"Type","status":7},
+		{"id":7,"given_name":"Numeric","family_name":"Id"},
+		null,
+		{"id":"mem_6","given_name":"Bare"}
+	],"next_cursor":null}`
+	f := newFake(t, loginRoutes(map[string]http.HandlerFunc{
+		"/v1/members": func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte(body)) },
+	}))
+	c := fakeClient(t, f, Config{})
+	var got []Member
+	require.NoError(t, c.ListMembers(context.Background(), "", func(p Page) error { got = append(got, p.Members...); return nil }))
+	require.Len(t, got, 6)
+	assert.Equal(t, Member{ID: "mem_1", GivenName: "Ada", FamilyName: "Lovelace", Status: "active"}, got[0], "unknown fields are ignored")
+	assert.Equal(t, "", got[1].ID)
+	assert.Empty(t, got[1].DecodeError)
+	assert.Equal(t, Member{ID: "mem_3", GivenName: "Wrong", FamilyName: "Type", DecodeError: "status is a JSON number, not a string"}, got[2])
+	assert.Equal(t, "", got[3].ID)
+	assert.Equal(t, "Numeric", got[3].GivenName)
+	assert.Contains(t, got[3].DecodeError, "id is a JSON number")
+	assert.Equal(t, Member{}, got[4])
+	assert.Equal(t, Member{ID: "mem_6", GivenName: "Bare"}, got[5], "absent keys are empty")
+}
+
 func TestListMembersRejectsBrokenPages(t *testing.T) {
 	for name, body := range map[string]string{
-		"member without id":       `{"members":[{"id":"mem_1"},{"id":"","given_name":"X"}],"next_cursor":null}`,
 		"missing members":         `{"next_cursor":null}`,
+		"members not a list":      `{"members":{"id":"mem_1"},"next_cursor":null}`,
 		"not JSON":                `<html>maintenance</html>`,
-		"id of the wrong type":    `{"members":[{"id":7}],"next_cursor":null}`,
 		"empty next_cursor":       `{"members":[],"next_cursor":""}`,
 		"cursor does not advance": `{"members":[],"next_cursor":"c1"}`, // forever
 	} {

@@ -5,6 +5,7 @@ import (
 	"embed"
 	"fmt"
 	htmltemplate "html/template"
+	"strconv"
 	"strings"
 	texttemplate "text/template"
 	"time"
@@ -135,8 +136,8 @@ func newView(s Summary) (view, error) {
 	if showCounts {
 		v.Counts = []countRow{
 			{"Hires", c.Hires}, {"Terminations", c.Terminations}, {"Rehires", c.Rehires},
-			{"Updates", c.Updates}, {"Unchanged", c.Unchanged}, {"Removed", c.Removed},
-			{"Tree problems", c.Problems},
+			{"Returned", c.Returned}, {"Updates", c.Updates}, {"Unchanged", c.Unchanged},
+			{"Removed", c.Removed}, {"Tree problems", c.Problems}, {"Skipped", c.Skipped},
 		}
 		if c.Excluded > 0 {
 			v.Counts = append(v.Counts, countRow{"Excluded (scope)", c.Excluded})
@@ -162,6 +163,7 @@ func newView(s Summary) (view, error) {
 	people("Hires", domain.SectionHires, s.Hires)
 	people("Terminations", domain.SectionTerminations, s.Terminations)
 	people("Rehires", domain.SectionRehires, s.Rehires)
+	people("Back on the roster (missing from an earlier one; not rehires)", domain.SectionReturned, s.Returned)
 
 	sec := section{Title: "Title changes", More: s.Truncated[domain.SectionTitleChanges]}
 	for _, t := range s.TitleChanges {
@@ -201,6 +203,28 @@ func newView(s Summary) (view, error) {
 		sec.Items = append(sec.Items, item{Name: line(p.MemberID), Tag: strings.ReplaceAll(line(p.Kind), "_", " "), Detail: line(p.Detail)})
 	}
 	v.add(sec)
+
+	sec = section{Title: "Skipped: not stored and not removed (fix them in Justworks)", More: s.Truncated[domain.SectionSkipped]}
+	for _, k := range s.Skipped {
+		name := line(k.Name)
+		switch {
+		case name == "":
+			name = nameOr("", k.ID)
+		case k.ID != "":
+			name += " (" + line(k.ID) + ")"
+		}
+		if name == "" {
+			name = "(no id, no name)"
+		}
+		sec.Items = append(sec.Items, item{Name: name, Tag: k.Reason.Words(), Detail: line(k.Detail)})
+	}
+	v.add(sec)
+
+	sec = section{Title: "Values Rostersync does not know, stored as received"}
+	for _, u := range s.UnknownValues {
+		sec.Items = append(sec.Items, item{Name: line(u.Field) + " " + quoteValue(u.Value), Detail: plural(u.People, "person", "people")})
+	}
+	v.add(sec)
 	return v, nil
 }
 
@@ -222,8 +246,9 @@ func changesPhrase(c domain.Counts) string {
 		one, plural string
 	}{
 		{c.Hires, "hire", "hires"}, {c.Terminations, "termination", "terminations"},
-		{c.Rehires, "rehire", "rehires"}, {c.Updates, "update", "updates"},
+		{c.Rehires, "rehire", "rehires"}, {c.Returned, "returned", "returned"}, {c.Updates, "update", "updates"},
 		{c.Removed, "removal", "removals"}, {c.Problems, "tree problem", "tree problems"},
+		{c.Skipped, "skipped", "skipped"},
 	} {
 		switch {
 		case x.n == 1:
@@ -233,6 +258,21 @@ func changesPhrase(c domain.Counts) string {
 		}
 	}
 	return strings.Join(parts, ", ")
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+// quoteValue shows a vendor's value on one line, "(empty)" when blank.
+func quoteValue(s string) string {
+	if s = line(s); s == "" {
+		return "(empty)"
+	}
+	return strconv.Quote(s)
 }
 
 func stamp(t time.Time) string {

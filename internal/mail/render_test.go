@@ -28,7 +28,13 @@ func sampleSummary(outcome domain.Outcome) Summary {
 	}
 	switch outcome {
 	case domain.OutcomeApplied:
-		s.Counts = domain.Counts{Hires: 3, Terminations: 1, Rehires: 1, Updates: 2, Unchanged: 240, Removed: 0, Problems: 2}
+		s.Counts = domain.Counts{Hires: 3, Terminations: 1, Rehires: 1, Returned: 1, Updates: 2, Unchanged: 240, Removed: 0, Problems: 2, Skipped: 2}
+		s.Returned = []Person{{ID: "mem_10", Name: "Katherine Johnson", Title: "Mathematician"}}
+		s.Skipped = []Skipped{
+			{ID: "mem_11", Name: "Dorothy", Reason: domain.SkipNoFamilyName, Detail: "family_name is empty or absent"},
+			{Name: "Mary Jackson", Reason: domain.SkipNoID, Detail: "the member has no id"},
+		}
+		s.UnknownValues = []UnknownValue{{Field: "status", Value: "sabbatical", People: 3}, {Field: "employment_type", Value: "", People: 1}}
 		s.Hires = []Person{
 			{ID: "mem_1", Name: "José Álvarez", Title: "Staff Engineer", Department: "Engineering"},
 			{ID: "mem_2", Name: "Zoë O'Brien-Smith", Title: "Designer"},

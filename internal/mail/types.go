@@ -22,23 +22,27 @@ type Summary struct {
 	// Decision says how a held sync was decided ("approved by …").
 	Decision string
 
-	Hires, Terminations, Rehires, Removed []Person
-	TitleChanges                          []TitleChange
-	ManagerMoves                          []ManagerMove
-	Problems                              []Problem
+	Hires, Terminations, Rehires, Returned, Removed []Person
+	TitleChanges                                    []TitleChange
+	ManagerMoves                                    []ManagerMove
+	Problems                                        []Problem
 	// Excluded are members the org's scope left out; KeptOut are Justworks
 	// values kept out of fields Rostersync owns.
 	Excluded []Excluded
 	KeptOut  []KeptOut
 	// Scheduled are terminations that take effect on a later day.
 	Scheduled []Scheduled
+	// Skipped lists members the sync could not take, with the reason;
+	// UnknownValues the values outside the documented enums it stored.
+	Skipped       []Skipped
+	UnknownValues []UnknownValue
 
 	// Truncated says, per section key (domain.SectionHires, ...), how many more
 	// entries there are than the lists above hold.
 	Truncated map[domain.Section]int
 }
 
-// Person is one hired, terminated, rehired or removed member.
+// Person is one hired, terminated, rehired, returned or removed member.
 type Person struct {
 	ID, Name, Title, Department string
 	// Starts is a pre-hire's start date (YYYY-MM-DD) when it is still ahead.
@@ -54,6 +58,19 @@ type TitleChange struct {
 // display names ("" = none).
 type ManagerMove struct {
 	ID, Name, OldManager, NewManager string
+}
+
+// Skipped is a member the sync skipped: neither stored nor removed.
+type Skipped struct {
+	ID, Name string
+	Reason   domain.SkipReason
+	Detail   string
+}
+
+// UnknownValue is a value outside the documented enums, stored as received.
+type UnknownValue struct {
+	Field, Value string
+	People       int
 }
 
 // Problem is one tree problem (see orgtree.Problem).

@@ -5,7 +5,9 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -135,7 +137,7 @@ func (s *Server) listMembers(w http.ResponseWriter, r *http.Request, now time.Ti
 		if i > pos {
 			b = append(b, ',')
 		}
-		b = appendDrifted(b, &view[i], drift)
+		b = s.roster.appendServed(b, &view[i], drift)
 	}
 	b = append(b, `],"next_cursor":`...)
 	if end < len(view) {
@@ -165,12 +167,15 @@ func (s *Server) view(f Faults) []justworks.Member {
 
 func (s *Server) getMember(w http.ResponseWriter, id string) {
 	f := s.Faults()
+	s.mu.Lock()
+	drift := s.drift
+	s.mu.Unlock()
 	s.rosterMu.RLock()
 	view := s.view(f)
 	i, ok := s.roster.find(id)
 	var b []byte
 	if ok && i < len(view) {
-		b = appendMember(make([]byte, 0, 512), &view[i])
+		b = s.roster.appendServed(make([]byte, 0, 512), &view[i], drift)
 	}
 	s.rosterMu.RUnlock()
 	if b == nil {
@@ -233,6 +238,30 @@ func (s *Server) mutateForFault(r *Roster) {
 			r.SetManager(id, *r.members[i].ManagerID)
 		}
 	}
+}
+
+// appendServed writes m as it is served: with the server's Drift, then the
+// member's own MemberDrift, if any.
+func (r *Roster) appendServed(b []byte, m *justworks.Member, server Drift) []byte {
+	d, ok := r.drift[m.ID]
+	if !ok {
+		return appendDrifted(b, m, server)
+	}
+	var obj map[string]any
+	if err := json.Unmarshal(appendDrifted(nil, m, server), &obj); err != nil {
+		panic(err) // appendDrifted writes valid JSON
+	}
+	for _, k := range d.Omit {
+		delete(obj, k)
+	}
+	for k, v := range d.Set {
+		obj[k] = v
+	}
+	out, err := json.Marshal(obj)
+	if err != nil {
+		panic(fmt.Sprintf("sandbox: drift of %s does not marshal: %v", m.ID, err))
+	}
+	return append(b, out...)
 }
 
 // appendMember writes m as encoding/json would (same bytes), without reflection:

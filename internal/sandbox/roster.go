@@ -20,6 +20,34 @@ type Roster struct {
 	nextNum int
 	headID  string
 	now     func() time.Time
+	drift   map[string]MemberDrift // by member id: how the member's JSON is served
+}
+
+// MemberDrift is vendor drift in how one member is served (the server-wide
+// Drift applies first), for tests of what the contract allows (absent keys,
+// new enum values, unknown fields) and of what a client must survive (an
+// empty id, a value of the wrong type). The stored member is unchanged; only
+// its JSON differs.
+type MemberDrift struct {
+	Omit []string       // keys left out of the member's JSON
+	Set  map[string]any // keys set to these values (new keys included), after Omit
+}
+
+// SetMemberDrift serves member id with d from now on; a zero MemberDrift
+// serves it as stored again. It reports whether id exists.
+func (r *Roster) SetMemberDrift(id string, d MemberDrift) bool {
+	if _, ok := r.find(id); !ok {
+		return false
+	}
+	if len(d.Omit) == 0 && len(d.Set) == 0 {
+		delete(r.drift, id)
+		return true
+	}
+	if r.drift == nil {
+		r.drift = map[string]MemberDrift{}
+	}
+	r.drift[id] = d
+	return true
 }
 
 // Len is the number of members, terminated ones included.
@@ -171,6 +199,7 @@ func (r *Roster) Remove(id string) bool {
 	i, ok := r.find(id)
 	if ok {
 		r.members = slices.Delete(r.members, i, i+1)
+		delete(r.drift, id)
 	}
 	return ok
 }

@@ -41,7 +41,7 @@ func prefixed(alias, columns string) string {
 // The apply works on two temporary tables, dropped at commit:
 //   - apply_roster: the last staged copy of each member, with the resolved manager;
 //   - apply_diff:   every member of the roster or of the stored chart, with the
-//     kind of change (hire, termination, rehire, update, unchanged, removed).
+//     kind of change (hire, termination, rehire, returned, update, unchanged, removed).
 type setupStep struct {
 	sql  string
 	arg  string                                             // "run", "org" or "": the statement's one parameter $1
@@ -60,26 +60,33 @@ var applySetupSQL = []setupStep{
 	{arg: "run", sql: `INSERT INTO apply_roster (id, ` + personColumns + `)
 	SELECT m.id, ` + strings.Replace(prefixed("m", personColumns), "m.manager_id", "t.manager_id", 1) + `
 	FROM (SELECT id, ` + strings.Replace(personColumns, "justworks_manager_id", "manager_id AS justworks_manager_id", 1) + `
-		FROM (` + lastCopySQL + `) last) m
+		FROM (` + lastCopySQL + `) last WHERE skip_reason IS NULL) m
 	LEFT JOIN staging_tree t ON t.run_id = $1 AND t.member_id = m.id`},
 	// The org's scope and field options (options.go).
 	{hook: applyOptions},
 	// Terminations ahead of their date wait for it (effective.go).
 	{hook: applyEffectiveDates},
 	{sql: `ANALYZE apply_roster`},
+	// Members the run skipped are neither applied nor removed: stored as they are.
+	{arg: "run", sql: `CREATE TEMP TABLE apply_skipped ON COMMIT DROP AS
+	SELECT DISTINCT member_id AS id FROM run_skipped WHERE run_id = $1 AND member_id <> ''`},
 	{sql: `CREATE TEMP TABLE apply_diff (
 		id text COLLATE "C" PRIMARY KEY,
 		kind text NOT NULL,
 		old_status text,
 		meta_changed boolean NOT NULL
 	) ON COMMIT DROP`},
-	// A stored person already 'removed' and still absent is not part of this sync.
+	// A stored person already 'removed' and still absent is not part of this
+	// sync, nor is a stored person the run skipped. One stored as 'removed'
+	// who is on the roster again returned, whatever their status: only a
+	// stored termination undone is a rehire.
 	{arg: "org", sql: `INSERT INTO apply_diff (id, kind, old_status, meta_changed)
 	SELECT coalesce(r.id, p.id),
 		CASE
 			WHEN p.id IS NULL THEN 'hire'
 			WHEN r.id IS NULL THEN 'removed'
-			WHEN p.status IN ('terminated', 'removed') AND r.status <> 'terminated' THEN 'rehire'
+			WHEN p.status = 'removed' THEN 'returned'
+			WHEN p.status = 'terminated' AND r.status <> 'terminated' THEN 'rehire'
 			WHEN p.status NOT IN ('terminated', 'removed') AND r.status = 'terminated' THEN 'termination'
 			WHEN (` + prefixed("p", trackedColumns) + `) IS DISTINCT FROM (` + prefixed("r", trackedColumns) + `) THEN 'update'
 			ELSE 'unchanged'
@@ -89,7 +96,7 @@ var applySetupSQL = []setupStep{
 	FROM apply_roster r
 	FULL JOIN (SELECT * FROM people WHERE org_id = $1
 		AND NOT EXISTS (SELECT FROM apply_excluded x WHERE x.id = people.id)) p ON p.id = r.id
-	WHERE NOT (r.id IS NULL AND p.status = 'removed')`},
+	WHERE NOT (r.id IS NULL AND (p.status = 'removed' OR p.id IN (SELECT id FROM apply_skipped)))`},
 	{sql: `ANALYZE apply_diff`},
 }
 
@@ -159,9 +166,7 @@ type applyCounts struct {
 	MetaOnly int `db:"meta_only"` // unchanged people whose untracked columns moved
 }
 
-func (c applyCounts) changed() int {
-	return c.Hires + c.Terminations + c.Rehires + c.Updates + c.Removed
-}
+func (c applyCounts) changed() int { return c.Counts.Changed() }
 
 // applyWriteSQL writes the diff. The change log is written first because it
 // reads the stored (old) values.
@@ -174,12 +179,12 @@ var applyWriteSQL = []applyWrite{
 	WHERE d.kind <> 'unchanged'
 	ORDER BY d.id`},
 	// Changed people, and unchanged people whose untracked columns moved.
-	{when: func(c applyCounts) bool { return c.Terminations+c.Rehires+c.Updates+c.MetaOnly > 0 }, sql: `UPDATE people p SET (` + personColumns + `, last_changed_run, written_at) =
+	{when: func(c applyCounts) bool { return c.Terminations+c.Rehires+c.Returned+c.Updates+c.MetaOnly > 0 }, sql: `UPDATE people p SET (` + personColumns + `, last_changed_run, written_at) =
 		(` + prefixed("r", personColumns) + `,
 		 CASE WHEN d.kind = 'unchanged' THEN p.last_changed_run ELSE $2 END, now())
 	FROM apply_diff d JOIN apply_roster r ON r.id = d.id
 	WHERE p.org_id = $1 AND p.id = d.id
-		AND (d.kind IN ('termination', 'rehire', 'update') OR (d.kind = 'unchanged' AND d.meta_changed))`},
+		AND (d.kind IN ('termination', 'rehire', 'returned', 'update') OR (d.kind = 'unchanged' AND d.meta_changed))`},
 	{when: func(c applyCounts) bool { return c.Hires > 0 }, sql: `INSERT INTO people (org_id, id, ` + personColumns + `, first_seen_run, last_changed_run)
 	SELECT $1, r.id, ` + prefixed("r", personColumns) + `, $2, $2
 	FROM apply_diff d JOIN apply_roster r ON r.id = d.id
@@ -211,7 +216,9 @@ type storedResult struct {
 //
 //   - a member not stored yet is a hire (pending ones included);
 //   - stored not terminated and now terminated: a termination;
-//   - stored terminated or removed and now not terminated: a rehire;
+//   - stored terminated and now not terminated: a rehire;
+//   - stored removed (missing from an earlier roster) and on the roster
+//     again: returned, whatever the status;
 //   - any other difference in a tracked field: an update; else unchanged;
 //   - stored (not removed) and absent from the roster: removed — the row is
 //     kept with status 'removed'.
@@ -219,10 +226,15 @@ type storedResult struct {
 // Each changed person gets one change-log row; unchanged rows are not written.
 // The org's problems are replaced by the run's, and the chart's head is set.
 //
-// Before writing, a safety check refuses (Outcome "refused", nothing written,
-// Reason says why) an empty roster, or one that would terminate or remove more
-// than SafetyThreshold of the stored active people. A threshold ≤ 0 means the
-// org's own.
+// Members the run skipped (RecordFetchReport) are neither applied nor
+// removed: their stored rows stay as they are.
+//
+// Before writing, safety checks refuse (Outcome "refused", nothing written,
+// Reason says why) an empty roster, or one that would, for more than
+// SafetyThreshold of the stored active people: terminate or remove them; move
+// them outside the reporting tree (a new head); or blank one of their title,
+// manager, department, work email or location (rosterSafety). A threshold ≤ 0
+// means the org's own.
 //
 // Applies of one org take turns (advisory lock); a run's apply happens once:
 // called again, it returns the first answer (Repeated) without looking at the
@@ -338,6 +350,7 @@ func (s *Store) applyRoster(ctx context.Context, tx *sqlx.Tx, p ApplyParams) (Ap
 			count(*) FILTER (WHERE kind = 'hire') AS hires,
 			count(*) FILTER (WHERE kind = 'termination') AS terminations,
 			count(*) FILTER (WHERE kind = 'rehire') AS rehires,
+			count(*) FILTER (WHERE kind = 'returned') AS returned,
 			count(*) FILTER (WHERE kind = 'update') AS updates,
 			count(*) FILTER (WHERE kind = 'unchanged') AS unchanged,
 			count(*) FILTER (WHERE kind = 'removed') AS removed,
@@ -345,13 +358,18 @@ func (s *Store) applyRoster(ctx context.Context, tx *sqlx.Tx, p ApplyParams) (Ap
 			count(*) FILTER (WHERE kind <> 'removed') AS roster,
 			count(*) FILTER (WHERE old_status = 'active') AS active,
 			count(*) FILTER (WHERE old_status = 'active' AND kind IN ('termination', 'removed')) AS leaving,
-			(SELECT count(*) FROM staging_problems WHERE run_id = $1) AS problems
+			(SELECT count(*) FROM staging_problems WHERE run_id = $1) AS problems,
+			(SELECT count(*) FROM run_skipped WHERE run_id = $1) AS skipped
 		FROM apply_diff`, p.RunID); err != nil {
 		return ApplyResult{}, fmt.Errorf("count the changes: %w", err)
 	}
 	res := ApplyResult{Counts: c.Counts}
 	if err := tx.GetContext(ctx, &res.Counts.Excluded, "SELECT count(*) FROM apply_excluded"); err != nil {
 		return ApplyResult{}, fmt.Errorf("count the excluded: %w", err)
+	}
+	unsafe, err := rosterSafety(ctx, tx, p.OrgID, p.RunID, threshold, c.Active)
+	if err != nil {
+		return ApplyResult{}, err
 	}
 
 	switch {
@@ -362,6 +380,9 @@ func (s *Store) applyRoster(ctx context.Context, tx *sqlx.Tx, p ApplyParams) (Ap
 		res.Outcome, res.Held = domain.OutcomeRefused, true
 		res.Reason = fmt.Sprintf("the roster from Justworks would terminate or remove %d of %d active people (%s %%), above the %s %% safety limit; nothing was applied — check Justworks, or %s",
 			c.Leave, c.Active, percent(float64(c.Leave)/float64(c.Active)), percent(threshold), SafetyLimitHint)
+	case !p.Approved && unsafe != "":
+		res.Outcome, res.Held = domain.OutcomeRefused, true
+		res.Reason = unsafe
 	}
 	if res.Outcome == "" && p.Approved {
 		same, err := sameAsStagedChanges(ctx, tx, p)
@@ -383,7 +404,7 @@ func (s *Store) applyRoster(ctx context.Context, tx *sqlx.Tx, p ApplyParams) (Ap
 	case res.Outcome != "":
 	case p.Preview:
 		res.Outcome = domain.OutcomeApplied
-		if c.Hires+c.Terminations+c.Rehires+c.Updates+c.Removed == 0 {
+		if c.Changed() == 0 {
 			res.Outcome = domain.OutcomeNoChanges
 		}
 		return res, nil // a preview writes nothing and keeps no result

@@ -136,19 +136,20 @@ func TestApplyResync(t *testing.T) {
 		t.Errorf("Justworks' updated_at of an otherwise unchanged person was not refreshed (%v)", err)
 	}
 
-	// Third sync: the terminated person and the removed one come back.
+	// Third sync: the terminated person comes back (a rehire), and the
+	// removed one is on the roster again (returned, not a rehire).
 	third := append([]justworks.Member(nil), second...)
 	third[5] = roster(6)[5]
 	third = append(third, roster(12)[11])
 	res = syncRoster(t, s, "acme", "run-3", third, 0)
-	want = ApplyResult{Outcome: domain.OutcomeApplied, Counts: domain.Counts{Rehires: 2, Unchanged: 11}}
+	want = ApplyResult{Outcome: domain.OutcomeApplied, Counts: domain.Counts{Rehires: 1, Returned: 1, Unchanged: 11}}
 	if res != want {
 		t.Fatalf("third sync = %+v, want %+v", res, want)
 	}
 	got = changeSummary(t, s, "run-3")
 	wantChanges = []string{
 		"rehire mem_00005 status:terminated>active termination_date:2026-11-20>null",
-		"rehire mem_00011 status:removed>active",
+		"returned mem_00011 status:removed>active",
 	}
 	if strings.Join(got, "\n") != strings.Join(wantChanges, "\n") {
 		t.Errorf("third sync changes:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(wantChanges, "\n"))
@@ -379,10 +380,12 @@ func TestProblemsAndHead(t *testing.T) {
 	}
 }
 
-// Someone stored as removed (absent from an earlier roster) who comes back
-// as terminated did not leave in this sync: that is an update, not a new
-// termination; coming back active is a rehire.
+// Someone stored as removed (absent from an earlier, short roster) who is on
+// the roster again did not leave and come back: they returned, whatever their
+// status. Not a rehire (nobody was terminated), not a new termination (they
+// did not leave in this sync), and not against the safety limit.
 func TestApplyRemovedComesBack(t *testing.T) {
+	ctx := context.Background()
 	s := newStore(t)
 	createOrg(t, s, "acme")
 	people := roster(20)
@@ -393,9 +396,19 @@ func TestApplyRemovedComesBack(t *testing.T) {
 	back := append([]justworks.Member(nil), people...)
 	back[18] = member(people[18].ID, people[18].GivenName, people[18].FamilyName, managedBy(*people[18].ManagerID), withStatus(justworks.StatusTerminated))
 	res = syncRoster(t, s, "acme", "r3", back, 0.5)
-	require.Equal(t, 0, res.Counts.Terminations, "%+v", res.Counts)
-	require.Equal(t, 1, res.Counts.Rehires, "%+v", res.Counts)
-	require.Equal(t, 1, res.Counts.Updates, "%+v", res.Counts)
+	require.Equal(t, domain.Counts{Returned: 2, Unchanged: 18}, res.Counts)
+	require.Equal(t, []string{
+		"returned mem_00018 job_title:Engineer 4>Engineer status:removed>terminated",
+		"returned mem_00019 status:removed>active",
+	}, changeSummary(t, s, "r3"))
+	totals, err := s.RunSectionTotals(ctx, "r3")
+	require.NoError(t, err)
+	require.Equal(t, 2, totals[domain.SectionReturned])
+	require.Zero(t, totals[domain.SectionRehires])
+	require.NoError(t, s.FinishRun(ctx, "r3", res.Outcome, res.Counts, ""))
+	run, err := s.GetRun(ctx, "r3")
+	require.NoError(t, err)
+	require.Equal(t, 2, run.Counts.Returned, "the run record keeps the count")
 }
 
 func withRepeated(r ApplyResult) ApplyResult {

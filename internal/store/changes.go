@@ -21,8 +21,8 @@ var changeFieldOrder = map[string]int{
 }
 
 // RunChanges returns the change-log rows of a run, at most limitPerKind of each
-// kind (≤ 0: all), kinds in the order hire, termination, rehire, update,
-// removed, and by display name within a kind. Manager changes carry the
+// kind (≤ 0: all), kinds in the order of domain.ChangeKinds, and by display
+// name within a kind. Manager changes carry the
 // managers' display names as labels.
 func (s *Store) RunChanges(ctx context.Context, runID string, limitPerKind int) ([]Change, error) {
 	return s.readChanges(ctx, changeLogSource, runID, limitPerKind)
@@ -61,8 +61,8 @@ func (s *Store) readChanges(ctx context.Context, src changeSource, runID string,
 				row_number() OVER (PARTITION BY c.kind ORDER BY c.display_name, c.member_id) AS rn
 			FROM (`+src.rows+`) c) x
 		WHERE $2 <= 0 OR rn <= $2
-		ORDER BY array_position(ARRAY['hire', 'termination', 'rehire', 'update', 'removed'], kind), rn`,
-		runID, limitPerKind)
+		ORDER BY array_position($3::text[], kind::text), rn`,
+		runID, limitPerKind, pq.Array(domain.ChangeKinds))
 	if err != nil {
 		return nil, fmt.Errorf("read changes of run %s: %w", runID, err)
 	}
@@ -169,8 +169,8 @@ func selectProblems(ctx context.Context, q sqlx.QueryerContext, query string, ar
 
 // RunSectionTotals counts, per section of the summary, every entry the run's
 // change log holds (RunChanges may list fewer): people hired, terminated,
-// rehired and removed; title changes and manager moves among updates and
-// rehires. Problems are not change-log rows; the run's counts hold them.
+// rehired, returned and removed; title changes and manager moves among
+// updates, rehires and returns. Problems are not change-log rows; the run's counts hold them.
 func (s *Store) RunSectionTotals(ctx context.Context, runID string) (map[domain.Section]int, error) {
 	return s.sectionTotals(ctx, "change_log", runID)
 }
@@ -182,6 +182,7 @@ func (s *Store) sectionTotals(ctx context.Context, table, runID string) (map[dom
 		Hires        int `db:"hires"`
 		Terminations int `db:"terminations"`
 		Rehires      int `db:"rehires"`
+		Returned     int `db:"returned"`
 		Removed      int `db:"removed"`
 		Titles       int `db:"titles"`
 		Managers     int `db:"managers"`
@@ -192,16 +193,18 @@ func (s *Store) sectionTotals(ctx context.Context, table, runID string) (map[dom
 			count(*) FILTER (WHERE kind = $3) AS terminations,
 			count(*) FILTER (WHERE kind = $4) AS rehires,
 			count(*) FILTER (WHERE kind = $5) AS removed,
-			count(*) FILTER (WHERE kind IN ($4, $6) AND fields ? $7) AS titles,
-			count(*) FILTER (WHERE kind IN ($4, $6) AND fields ? $8) AS managers
+			count(*) FILTER (WHERE kind = $9) AS returned,
+			count(*) FILTER (WHERE kind IN ($4, $6, $9) AND fields ? $7) AS titles,
+			count(*) FILTER (WHERE kind IN ($4, $6, $9) AND fields ? $8) AS managers
 		FROM `+table+` WHERE run_id = $1`, runID,
 		domain.ChangeHire, domain.ChangeTermination, domain.ChangeRehire, domain.ChangeRemoved, domain.ChangeUpdate,
-		domain.FieldJobTitle, domain.FieldManagerID)
+		domain.FieldJobTitle, domain.FieldManagerID, domain.ChangeReturned)
 	if err != nil {
 		return nil, fmt.Errorf("count changes of run %s: %w", runID, err)
 	}
 	return map[domain.Section]int{
 		domain.SectionHires: t.Hires, domain.SectionTerminations: t.Terminations, domain.SectionRehires: t.Rehires,
-		domain.SectionRemoved: t.Removed, domain.SectionTitleChanges: t.Titles, domain.SectionManagerMoves: t.Managers,
+		domain.SectionReturned: t.Returned,
+		domain.SectionRemoved:  t.Removed, domain.SectionTitleChanges: t.Titles, domain.SectionManagerMoves: t.Managers,
 	}, nil
 }

@@ -22,9 +22,10 @@
 //	(*FetchClaim) Stage(ctx, firstSeq int64, members []justworks.Member) error // StageMembers while the claim holds
 //	(*Store) ResetStaging(ctx, runID string) error
 //	(*Store) StageMembers(ctx, runID string, firstSeq int64, members []justworks.Member) error // one COPY
-//	(*Store) StagedCount(ctx, runID string) (int, error)           // distinct ids
+//	(*Store) StagedCount(ctx, runID string) (int, error)           // distinct ids, skipped ones left out
 //	(*Store) StagedRows(ctx, runID string) (int64, error)          // rows, copies included (resume check)
 //	(*Store) StagedPeople(ctx, runID string) ([]orgtree.Person, error) // last copy of each id wins
+//	(*Store) RecordFetchReport(ctx, runID string) error             // skipped members, values outside the enums
 //	(*Store) StageTree(ctx, runID, headID string, r orgtree.Result) error
 //	(*Store) ApplyRoster(ctx, ApplyParams) (ApplyResult, error)    // one transaction; idempotent per run
 //	(*Store) RunChanges(ctx, runID string, limitPerKind int) ([]Change, error)
@@ -53,6 +54,8 @@
 //	(*Store) StagedChanges(ctx, runID string, limitPerKind int) ([]Change, error) // a held run's or preview's change set
 //	(*Store) StagedSectionTotals(ctx, runID string) (map[domain.Section]int, error)
 //	(*Store) SavePreview(ctx, runID string, Preview) error / RunPreview(ctx, runID) (Preview, error)
+//	(*Store) RunSkipped(ctx, runID string, limit int) ([]SkippedMember, int, error)
+//	(*Store) RunUnknownValues(ctx, runID string) ([]UnknownValue, error)
 //	NormalizeEmail(email string) string, DefaultSafetyThreshold, SafetyLimitHint
 //
 // Errors: ErrNotFound (a missing org or run), ErrSuperseded (a newer fetch

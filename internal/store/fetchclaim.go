@@ -50,11 +50,7 @@ func (s *Store) ClaimFetch(ctx context.Context, runID string, attempt int32, res
 		if err != nil {
 			return err
 		}
-		if resumeSeq == 0 {
-			return dropStaging(ctx, tx, runID, false)
-		}
-		_, err = tx.ExecContext(ctx, "DELETE FROM staging_members WHERE run_id = $1 AND seq >= $2", runID, resumeSeq)
-		return err
+		return resetFetch(ctx, tx, runID, resumeSeq)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("claim the fetch of run %s (attempt %d): %w", runID, attempt, err)
@@ -62,10 +58,29 @@ func (s *Store) ClaimFetch(ctx context.Context, runID string, attempt int32, res
 	return &FetchClaim{s: s, runID: runID, attempt: attempt}, nil
 }
 
+// resetFetch drops what the run's fetch staged from seq on: member rows and
+// skipped members without an id. From 0, the tree, head and fetch report go too.
+func resetFetch(ctx context.Context, tx *sqlx.Tx, runID string, seq int64) error {
+	if seq == 0 {
+		if err := dropStaging(ctx, tx, runID, false); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, "DELETE FROM run_unknown_values WHERE run_id = $1", runID); err != nil {
+			return err
+		}
+	}
+	for _, t := range []string{"staging_members", "run_skipped"} {
+		if _, err := tx.ExecContext(ctx, "DELETE FROM "+t+" WHERE run_id = $1 AND seq >= $2", runID, seq); err != nil {
+			return fmt.Errorf("delete from %s: %w", t, err)
+		}
+	}
+	return nil
+}
+
 // Stage stages members as StageMembers does, if the claim still holds:
 // ErrSuperseded (nothing written) once a newer attempt claimed the run.
 func (c *FetchClaim) Stage(ctx context.Context, firstSeq int64, members []justworks.Member) error {
-	rows, err := stagingRows(c.runID, firstSeq, members)
+	b, err := stagingRows(c.runID, firstSeq, members)
 	if err != nil {
 		return err
 	}
@@ -78,10 +93,7 @@ func (c *FetchClaim) Stage(ctx context.Context, firstSeq int64, members []justwo
 		if err != nil {
 			return err
 		}
-		if len(rows) == 0 {
-			return nil
-		}
-		return copyRows(ctx, tx, "staging_members", stagingMemberColumns, rows)
+		return b.copy(ctx, tx)
 	})
 	if err != nil {
 		return fmt.Errorf("stage members of run %s (attempt %d): %w", c.runID, c.attempt, err)

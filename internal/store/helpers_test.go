@@ -98,6 +98,9 @@ func syncRoster(t testing.TB, s *Store, orgID, runID string, members []justworks
 			t.Fatal(err)
 		}
 	}
+	if err := s.RecordFetchReport(ctx, runID); err != nil {
+		t.Fatal(err)
+	}
 	head := ""
 	if len(members) > 0 {
 		head = members[0].ID

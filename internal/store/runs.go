@@ -41,9 +41,10 @@ func (s *Store) FinishRun(ctx context.Context, runID string, outcome domain.Outc
 		res, err := tx.ExecContext(ctx, `
 			UPDATE sync_runs SET finished_at = coalesce(finished_at, now()), outcome = $2,
 				hires = $3, terminations = $4, rehires = $5, updates = $6, unchanged = $7, removed = $8,
-				problems = $9, error = $10
+				problems = $9, error = $10, returned = $11, skipped = $12
 			WHERE run_id = $1`, runID, outcome,
-			c.Hires, c.Terminations, c.Rehires, c.Updates, c.Unchanged, c.Removed, c.Problems, errText)
+			c.Hires, c.Terminations, c.Rehires, c.Updates, c.Unchanged, c.Removed, c.Problems, errText,
+			c.Returned, c.Skipped)
 		if err != nil {
 			return err
 		}
@@ -58,10 +59,10 @@ func (s *Store) FinishRun(ctx context.Context, runID string, outcome domain.Outc
 	return nil
 }
 
-// ResetStaging empties the run's staging (members, tree, head) so a fetch can
-// start over. The session is kept.
+// ResetStaging empties the run's staging (members, tree, head) and its fetch
+// report so a fetch can start over. The session is kept.
 func (s *Store) ResetStaging(ctx context.Context, runID string) error {
-	if err := s.inTx(ctx, func(tx *sqlx.Tx) error { return dropStaging(ctx, tx, runID, false) }); err != nil {
+	if err := s.inTx(ctx, func(tx *sqlx.Tx) error { return resetFetch(ctx, tx, runID, 0) }); err != nil {
 		return fmt.Errorf("reset staging of run %s: %w", runID, err)
 	}
 	return nil
@@ -133,10 +134,12 @@ type runRow struct {
 	Hires        int            `db:"hires"`
 	Terminations int            `db:"terminations"`
 	Rehires      int            `db:"rehires"`
+	Returned     int            `db:"returned"`
 	Updates      int            `db:"updates"`
 	Unchanged    int            `db:"unchanged"`
 	Removed      int            `db:"removed"`
 	Problems     int            `db:"problems"`
+	Skipped      int            `db:"skipped"`
 	Error        string         `db:"error"`
 }
 
@@ -144,8 +147,8 @@ func (r runRow) run() Run {
 	out := Run{
 		RunID: r.RunID, OrgID: r.OrgID, WorkflowID: r.WorkflowID, RequestedBy: r.RequestedBy,
 		StartedAt: r.StartedAt, Outcome: r.Outcome, Error: r.Error,
-		Counts: domain.Counts{Hires: r.Hires, Terminations: r.Terminations, Rehires: r.Rehires, Updates: r.Updates,
-			Unchanged: r.Unchanged, Removed: r.Removed, Problems: r.Problems},
+		Counts: domain.Counts{Hires: r.Hires, Terminations: r.Terminations, Rehires: r.Rehires, Returned: r.Returned,
+			Updates: r.Updates, Unchanged: r.Unchanged, Removed: r.Removed, Problems: r.Problems, Skipped: r.Skipped},
 	}
 	if r.FinishedAt.Valid {
 		t := r.FinishedAt.Time
@@ -155,7 +158,7 @@ func (r runRow) run() Run {
 }
 
 const runColumns = `run_id, org_id, workflow_id, requested_by, started_at, finished_at, outcome,
-	hires, terminations, rehires, updates, unchanged, removed, problems, error`
+	hires, terminations, rehires, returned, updates, unchanged, removed, problems, skipped, error`
 
 // LastRuns returns the org's n most recent runs, newest first.
 func (s *Store) LastRuns(ctx context.Context, orgID string, n int) ([]Run, error) {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/rostersync/rostersync/internal/domain"
 	"github.com/rostersync/rostersync/internal/justworks"
 	"github.com/rostersync/rostersync/internal/orgtree"
 )
@@ -18,48 +19,79 @@ var stagingMemberColumns = []string{
 	"run_id", "seq", "id", "given_name", "family_name", "preferred_name", "work_email", "job_title",
 	"department_id", "department_name", "manager_id", "employment_type", "status", "start_date",
 	"termination_date", "location_name", "location_city", "location_state", "location_country", "updated_at",
+	"skip_reason", "skip_detail",
 }
 
-var stagedStatuses = map[string]bool{
-	justworks.StatusPending: true, justworks.StatusActive: true,
-	justworks.StatusOnLeave: true, justworks.StatusTerminated: true,
-}
+var runSkippedColumns = []string{"run_id", "seq", "member_id", "name", "reason", "detail"}
 
 // StageMembers stages one page of fetched members for the run with one COPY in
 // its own transaction; member i gets seq firstSeq+i, and the highest seq of an
 // id wins later. Names are stored as sent except for surrounding whitespace; a
-// blank preferred name is stored as none. Invalid input (an empty id, a date
-// that is not YYYY-MM-DD, an unknown status, text PostgreSQL cannot hold) fails
-// the whole call with ErrBadInput before anything is written.
+// blank preferred name is stored as none; a status or employment type outside
+// the contract's is stored as received.
+//
+// A member that cannot be applied is staged with its reason (domain.SkipReason)
+// and later skipped and reported, never applied and never removed: a required
+// value missing (given or family name, status), status "removed", a date that
+// is not YYYY-MM-DD, text PostgreSQL cannot hold (stored cleaned), JSON that
+// did not fit (justworks.Member.DecodeError). A member without an id goes
+// straight to the run's skipped list. Only an empty run id is ErrBadInput.
 func (s *Store) StageMembers(ctx context.Context, runID string, firstSeq int64, members []justworks.Member) error {
-	rows, err := stagingRows(runID, firstSeq, members)
+	b, err := stagingRows(runID, firstSeq, members)
 	if err != nil {
 		return err
 	}
-	if len(rows) == 0 {
+	if b.empty() {
 		return nil
 	}
-	err = s.inTx(ctx, func(tx *sqlx.Tx) error { return copyRows(ctx, tx, "staging_members", stagingMemberColumns, rows) })
+	err = s.inTx(ctx, func(tx *sqlx.Tx) error { return b.copy(ctx, tx) })
 	if err != nil {
 		return fmt.Errorf("stage members of run %s: %w", runID, err)
 	}
 	return nil
 }
 
-// stagingRows checks members and turns them into staging rows.
-func stagingRows(runID string, firstSeq int64, members []justworks.Member) ([][]any, error) {
-	if runID == "" {
-		return nil, fmt.Errorf("stage members: %w: the run id is empty", ErrBadInput)
-	}
-	rows := make([][]any, len(members))
-	for i, m := range members {
-		row, err := stagingRow(runID, firstSeq+int64(i), m)
-		if err != nil {
-			return nil, fmt.Errorf("stage members of run %s: %w: member %d of the page (id %q): %v", runID, ErrBadInput, i, m.ID, err)
+// stagingBatch is a page of members as rows: staging_members rows, and
+// run_skipped rows of members without an id.
+type stagingBatch struct {
+	members, nameless [][]any
+}
+
+func (b stagingBatch) empty() bool { return len(b.members)+len(b.nameless) == 0 }
+
+func (b stagingBatch) copy(ctx context.Context, tx *sqlx.Tx) error {
+	if len(b.members) > 0 {
+		if err := copyRows(ctx, tx, "staging_members", stagingMemberColumns, b.members); err != nil {
+			return err
 		}
-		rows[i] = row
 	}
-	return rows, nil
+	if len(b.nameless) > 0 {
+		return copyRows(ctx, tx, "run_skipped", runSkippedColumns, b.nameless)
+	}
+	return nil
+}
+
+// stagingRows turns members into staging rows.
+func stagingRows(runID string, firstSeq int64, members []justworks.Member) (stagingBatch, error) {
+	var b stagingBatch
+	if runID == "" {
+		return b, fmt.Errorf("stage members: %w: the run id is empty", ErrBadInput)
+	}
+	b.members = make([][]any, 0, len(members))
+	for i, m := range members {
+		seq := firstSeq + int64(i)
+		if strings.TrimSpace(m.ID) == "" {
+			detail := "the member has no id"
+			if m.DecodeError != "" {
+				detail += "; " + m.DecodeError
+			}
+			name := cleanText(strings.TrimSpace(strings.TrimSpace(m.GivenName) + " " + strings.TrimSpace(m.FamilyName)))
+			b.nameless = append(b.nameless, []any{runID, seq, "", name, string(domain.SkipNoID), cleanText(detail)})
+			continue
+		}
+		b.members = append(b.members, stagingRow(runID, seq, m))
+	}
+	return b, nil
 }
 
 func copyRows(ctx context.Context, tx *sqlx.Tx, table string, columns []string, rows [][]any) error {
@@ -82,20 +114,26 @@ func copyRows(ctx context.Context, tx *sqlx.Tx, table string, columns []string, 
 	return stmt.Close()
 }
 
-func stagingRow(runID string, seq int64, m justworks.Member) ([]any, error) {
-	if strings.TrimSpace(m.ID) == "" {
-		return nil, fmt.Errorf("the id is empty")
+// stagingRow is m's staging row (m has an id), with the reason to skip it, if
+// any, in its last two columns.
+func stagingRow(runID string, seq int64, m justworks.Member) []any {
+	var reason domain.SkipReason
+	var detail string
+	skip := func(r domain.SkipReason, d string) {
+		if reason == "" {
+			reason, detail = r, d
+		}
 	}
-	if !stagedStatuses[m.Status] {
-		return nil, fmt.Errorf("status %q is not one of pending, active, on_leave, terminated", m.Status)
+	if m.DecodeError != "" {
+		skip(domain.SkipBadJSON, m.DecodeError)
 	}
 	start, err := dateValue("start_date", &m.StartDate)
 	if err != nil {
-		return nil, err
+		skip(domain.SkipBadDate, err.Error())
 	}
 	term, err := dateValue("termination_date", m.TerminationDate)
 	if err != nil {
-		return nil, err
+		skip(domain.SkipBadDate, err.Error())
 	}
 	var depID, depName, locName, locCity, locState, locCountry any
 	if d := m.Department; d != nil {
@@ -114,20 +152,43 @@ func stagingRow(runID string, seq int64, m justworks.Member) ([]any, error) {
 	if !m.UpdatedAt.IsZero() {
 		updated = m.UpdatedAt
 	}
-	row := []any{runID, seq, m.ID, strings.TrimSpace(m.GivenName), strings.TrimSpace(m.FamilyName), preferred,
+	given, family, status := strings.TrimSpace(m.GivenName), strings.TrimSpace(m.FamilyName), strings.TrimSpace(m.Status)
+	row := []any{runID, seq, m.ID, given, family, preferred,
 		optional(m.WorkEmail), optional(m.JobTitle), depID, depName, optional(m.ManagerID), m.EmploymentType, m.Status,
-		start, term, locName, locCity, locState, locCountry, updated}
+		start, term, locName, locCity, locState, locCountry, updated, nil, nil}
 	for i, v := range row {
-		if s, ok := v.(string); ok {
-			if !utf8.ValidString(s) {
-				return nil, fmt.Errorf("%s is not valid UTF-8", stagingMemberColumns[i])
-			}
-			if strings.ContainsRune(s, 0) {
-				return nil, fmt.Errorf("%s contains a NUL character", stagingMemberColumns[i])
-			}
+		if s, ok := v.(string); ok && cleanText(s) != s {
+			// Stored cleaned, so the report can show who it was; never applied.
+			skip(domain.SkipBadText, stagingMemberColumns[i]+" is not valid UTF-8 or contains a NUL character")
+			row[i] = cleanText(s)
 		}
 	}
-	return row, nil
+	switch {
+	case given == "":
+		skip(domain.SkipNoGivenName, "given_name is empty or absent")
+	case family == "":
+		skip(domain.SkipNoFamilyName, "family_name is empty or absent")
+	case status == "":
+		skip(domain.SkipNoStatus, "status is empty or absent")
+	case status == statusRemoved:
+		skip(domain.SkipReservedStatus, `status "removed" is what Rostersync stores for people missing from the roster`)
+	}
+	if reason != "" {
+		row[len(row)-2], row[len(row)-1] = string(reason), cleanText(detail)
+	}
+	return row
+}
+
+// statusRemoved is the status Rostersync stores for a person missing from the
+// roster; Justworks' statuses are stored as received otherwise.
+const statusRemoved = "removed"
+
+// cleanText is s as PostgreSQL can hold it: valid UTF-8, no NUL.
+func cleanText(s string) string {
+	if utf8.ValidString(s) && !strings.ContainsRune(s, 0) {
+		return s
+	}
+	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "")
 }
 
 func optional(p *string) any {
@@ -144,15 +205,16 @@ func dateValue(field string, p *string) (any, error) {
 	}
 	t, err := time.Parse(time.DateOnly, *p)
 	if err != nil {
-		return nil, fmt.Errorf("%s %q is not a date (YYYY-MM-DD)", field, *p)
+		return nil, fmt.Errorf("%s %q is not a date (YYYY-MM-DD)", field, cleanText(*p))
 	}
 	return t.Format(time.DateOnly), nil
 }
 
-// StagedCount is the number of distinct members staged for the run.
+// StagedCount is the number of distinct members staged for the run whose last
+// copy can be applied (skipped ones left out).
 func (s *Store) StagedCount(ctx context.Context, runID string) (int, error) {
 	var n int
-	if err := s.db.GetContext(ctx, &n, "SELECT count(DISTINCT id) FROM staging_members WHERE run_id = $1", runID); err != nil {
+	if err := s.db.GetContext(ctx, &n, "SELECT count(*) FROM ("+lastCopySQL+") m WHERE skip_reason IS NULL", runID); err != nil {
 		return 0, fmt.Errorf("count staged members of run %s: %w", runID, err)
 	}
 	return n, nil
@@ -178,7 +240,8 @@ const lastCopySQL = `
 	ORDER BY id, seq DESC, ctid DESC`
 
 // StagedPeople returns the last staged copy of each member of the run, by id,
-// leaving out those the org's scope excluded (StageScope).
+// leaving out those the org's scope excluded (StageScope) and those whose
+// last copy is skipped.
 func (s *Store) StagedPeople(ctx context.Context, runID string) ([]orgtree.Person, error) {
 	people := []orgtree.Person{}
 	err := s.inTx(ctx, func(tx *sqlx.Tx) error {
@@ -190,7 +253,8 @@ func (s *Store) StagedPeople(ctx context.Context, runID string) ([]orgtree.Perso
 		rows, err := tx.QueryContext(ctx, `
 			SELECT id, given_name, family_name, preferred_name, manager_id, status
 			FROM (`+lastCopySQL+`) m
-			WHERE NOT EXISTS (SELECT FROM staging_excluded x WHERE x.run_id = $1 AND x.member_id = m.id)
+			WHERE skip_reason IS NULL
+				AND NOT EXISTS (SELECT FROM staging_excluded x WHERE x.run_id = $1 AND x.member_id = m.id)
 			ORDER BY id`, runID)
 		if err != nil {
 			return err
