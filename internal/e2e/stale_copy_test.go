@@ -37,7 +37,7 @@ func TestCrashedFetchNeverLetsAStaleCopyWin(t *testing.T) {
 	ctx := context.Background()
 	keys, err := codec.FromEnv(s.getenv)
 	require.NoError(t, err)
-	desc, err := s.tc.DescribeWorkflowExecution(ctx, workflows.WorkflowID(s.org), "")
+	desc, err := describeRaw(s.tc, ctx, workflows.WorkflowID(s.org), "")
 	require.NoError(t, err)
 	require.Len(t, desc.PendingActivities, 1)
 	var beat domain.FetchProgress

@@ -72,7 +72,7 @@ func sampleSummary(outcome domain.Outcome) Summary {
 
 func TestRenderGolden(t *testing.T) {
 	subjects := map[domain.Outcome]string{
-		domain.OutcomeApplied:   "Rostersync · Acme Inc.: 3 hires, 1 termination, 1 rehire, 2 updates, 2 tree problems",
+		domain.OutcomeApplied:   "Rostersync · Acme Inc.: 3 hires, 1 termination, 1 rehire, 1 returned, 2 updates, 2 tree problems, 2 skipped",
 		domain.OutcomeNoChanges: "Rostersync · Acme Inc.: no changes",
 		domain.OutcomeRefused:   "Rostersync · Acme Inc.: sync refused — nothing applied",
 		domain.OutcomeFailed:    "Rostersync · Acme Inc.: sync failed",
