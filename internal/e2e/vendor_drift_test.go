@@ -18,7 +18,8 @@ import (
 // (email, `starter status`, run record) without failing the sync or removing
 // anyone, people missing from a short roster who come back are "returned"
 // (not rehires), and a roster that would blank a field for most people is
-// refused with the field and the count in the email and the run record.
+// held like a mass termination, with the field and the count in the email
+// and the run record.
 func TestVendorDriftIsReportedNeverSilent(t *testing.T) {
 	s := newStack(t, sandbox.Config{People: 80, Seed: 31})
 	s.setupOrg("--notify", "people@acme.example")
@@ -121,16 +122,23 @@ func TestVendorDriftIsReportedNeverSilent(t *testing.T) {
 			require.True(t, r.SetMemberDrift(id, sandbox.MemberDrift{Omit: []string{"job_title"}}))
 		}
 	})
-	fourth := s.sync(tech)
-	require.Equal(t, "refused", fourth.Outcome, "%+v", fourth)
-	require.Contains(t, fourth.Error, "would clear job_title for ")
+	// Held for a decision, like a mass termination; rejected, it ends refused.
+	held := s.syncHeld()
+	require.Contains(t, held.Error, "would clear job_title for ")
 	msgs, err = s.smtp.WaitFor(4, 30*time.Second)
 	require.NoError(t, err)
-	require.Contains(t, msgs[3].Subject, "sync refused")
+	require.Contains(t, strings.ToLower(msgs[3].Subject), "held for approval")
 	require.Contains(t, strings.Join(strings.Fields(msgs[3].Text), " "), "would clear job_title for ")
+	_, errOut, code := s.run("sync", "reject", "--org", s.org, "--as", tech)
+	require.Equal(t, 3, code, errOut)
+	msgs, err = s.smtp.WaitFor(5, 30*time.Second)
+	require.NoError(t, err)
+	require.Contains(t, strings.ToLower(msgs[4].Subject), "refused")
 	require.NoError(t, json.Unmarshal([]byte(s.mustRun("status", "--org", s.org, "--json")), &st))
 	require.Equal(t, "refused", st.Runs[0].Outcome)
-	require.Contains(t, st.Runs[0].Error, "would clear job_title for ")
+	require.Contains(t, st.Runs[0].Error, "rejected")
+	require.Equal(t, 1, s.count(`SELECT count(*) FROM sync_runs WHERE run_id = $1 AND result->>'reason' LIKE '%would clear job_title for %'`, st.Runs[0].RunID),
+		"the run record keeps the check's reason")
 	x, _ = s.export()
 	for _, p := range x.People {
 		if p["id"] == active[9].ID {
