@@ -65,4 +65,3 @@ func FuzzDecodeMembers(f *testing.F) {
 		}
 	})
 }
-
