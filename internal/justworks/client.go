@@ -183,6 +183,10 @@ func New(cfg Config, creds Credentials) (*Client, error) {
 		// Burst 1: requests are spaced evenly, at least 1/rate apart, so a
 		// one-second window, however the server aligns it, sees fewer than r.
 		c.limiter = rate.NewLimiter(rate.Limit(c.rateNow), 1)
+		// Start with the bucket empty: the session may have just served
+		// another client's request (the login step's probe, then the
+		// fetch's first page), and a strict server counts per token.
+		c.limiter.ReserveN(time.Now(), 1)
 	}
 	return c, nil
 }
