@@ -45,10 +45,11 @@ func (p plot) bounds() (x0, x1, y0, y1 float64) {
 	if math.IsInf(x0, 1) {
 		return 1, 10, 1, 10
 	}
-	x0, x1 = math.Floor(math.Log10(x0)), math.Ceil(math.Log10(x1))
+	// The x axis ends at the largest size (200K, not 1M); y at a decade.
+	x0, x1 = math.Floor(math.Log10(x0)), math.Log10(x1)
 	y0, y1 = math.Floor(math.Log10(y0)), math.Ceil(math.Log10(y1))
-	if x1 == x0 {
-		x1++
+	if x1 <= x0 {
+		x1 = x0 + 1
 	}
 	if y1 == y0 {
 		y1++
