@@ -41,11 +41,15 @@ import (
 // PostgreSQL and the dev server during the run (probe latencies, failures,
 // deadlocks), and each worker's peak RSS and CPU time.
 //
-// Environment: ROSTERSYNC_PERF_COMPANIES (default 1000),
+// Environment: ROSTERSYNC_PERF_COMPANIES (required, so that `make bench`
+// does not start it by accident),
 // ROSTERSYNC_PERF_COMPANY_PEOPLE (default 1000), ROSTERSYNC_PERF_WORKERS
 // (default 1), ROSTERSYNC_PERF_OUT; the worker reads ROSTERSYNC_WORKER_* from
 // the environment as in production.
 func BenchmarkManyCompanies(b *testing.B) {
+	if os.Getenv("ROSTERSYNC_PERF_COMPANIES") == "" {
+		b.Skip("set ROSTERSYNC_PERF_COMPANIES (make perf COMPANIES=1000): it runs for minutes")
+	}
 	k := envInt(b, "ROSTERSYNC_PERF_COMPANIES", 1000)
 	people := envInt(b, "ROSTERSYNC_PERF_COMPANY_PEOPLE", 1000)
 	nWorkers := envInt(b, "ROSTERSYNC_PERF_WORKERS", 1)
