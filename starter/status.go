@@ -106,6 +106,10 @@ func status(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		if rj.UnknownValues, err = st.RunUnknownValues(ctx, r.RunID); err != nil {
 			return err
 		}
+		if held != nil && r.RunID == held.RunID {
+			// Still running: it waits for a decision.
+			rj.Outcome, rj.Counts = domain.OutcomeHeld, held.Counts
+		}
 		out.Runs = append(out.Runs, rj)
 	}
 	if *asJSON {

@@ -77,6 +77,7 @@ func TestHeldSyncApproveRejectAndTimeOut(t *testing.T) {
 	mails += 2
 	status := s.mustRun("status", "--org", s.org)
 	require.Contains(t, status, "DECISION PENDING: run "+held.RunID)
+	require.Contains(t, status, "held       by "+tech, "the held run is listed as held")
 	require.Contains(t, status, "starter sync reject --org "+s.org)
 
 	_, errOut, code := s.run("sync", "approve", "--org", s.org, "--as", admin)
