@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -16,7 +17,9 @@ import (
 // null, so a vendor that stops sending a field blanks it.
 var emptySQL = map[string]func(a string) string{
 	domain.FieldJobTitle:  func(a string) string { return blank(a + ".job_title") },
-	domain.FieldManagerID: func(a string) string { return a + ".manager_id IS NULL" },
+	// Justworks' own manager_id, not the resolved one: a manager the tree
+	// cannot use (out of scope, a new head) is not a manager Justworks blanked.
+	domain.FieldManagerID: func(a string) string { return blank(a + ".justworks_manager_id") },
 	domain.FieldDepartment: func(a string) string {
 		return blank(a+".department_id") + " AND " + blank(a+".department_name")
 	},
@@ -48,7 +51,7 @@ var clearedSQL = func() string {
 // rosterSafety is the second safety check of an apply, after the mass
 // termination check: it refuses (a non-empty reason) a roster that would
 // leave more than threshold of the stored active people outside the reporting
-// tree (typically a change of the configured head), or blank one of
+// tree after the configured head changed, or blank one of
 // domain.ClearableFields for more than threshold of them (typically a
 // permission change on the Justworks side). active is the number of stored
 // active people; apply_diff and apply_roster are set up.
@@ -58,28 +61,33 @@ func rosterSafety(ctx context.Context, tx *sqlx.Tx, orgID, runID string, thresho
 	}
 	over := func(n int) bool { return float64(n) > threshold*float64(active)+1e-9 }
 
-	var outside int
-	if err := tx.GetContext(ctx, &outside, `
-		SELECT count(DISTINCT d.id) FROM apply_diff d
-		JOIN staging_problems sp ON sp.run_id = $2 AND sp.member_id = d.id
-		WHERE d.old_status = 'active' AND d.kind NOT IN ('termination', 'removed')
-			AND NOT EXISTS (SELECT FROM problems pr WHERE pr.org_id = $1 AND pr.member_id = d.id)`, orgID, runID); err != nil {
-		return "", fmt.Errorf("count people leaving the tree: %w", err)
+	// A new head: the people it would leave outside the tree (a problem they
+	// did not have). Other new problems (a manager left, the org's scope
+	// leaves managers out) are not this check's business; blanked managers
+	// are the manager_id field's.
+	var oldHeadID, newHeadID, oldHead, newHead sql.NullString
+	if err := tx.QueryRowxContext(ctx, `
+		SELECT c.head_id, `+displayName("p")+`, h.head_id, `+displayName("r")+`
+		FROM staging_heads h
+		LEFT JOIN apply_roster r ON r.id = h.head_id
+		LEFT JOIN org_charts c ON c.org_id = $1
+		LEFT JOIN people p ON p.org_id = c.org_id AND p.id = c.head_id
+		WHERE h.run_id = $2`, orgID, runID).Scan(&oldHeadID, &oldHead, &newHeadID, &newHead); err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return "", fmt.Errorf("read the heads: %w", err)
 	}
-	if over(outside) {
-		var oldHead, newHead sql.NullString
-		if err := tx.QueryRowxContext(ctx, `
-			SELECT (SELECT `+displayName("p")+` FROM org_charts c JOIN people p ON p.org_id = c.org_id AND p.id = c.head_id WHERE c.org_id = $1),
-				(SELECT `+displayName("r")+` FROM staging_heads h JOIN apply_roster r ON r.id = h.head_id WHERE h.run_id = $2)`,
-			orgID, runID).Scan(&oldHead, &newHead); err != nil {
-			return "", fmt.Errorf("read the heads: %w", err)
+	if oldHeadID.Valid && oldHeadID != newHeadID {
+		var outside int
+		if err := tx.GetContext(ctx, &outside, `
+			SELECT count(DISTINCT d.id) FROM apply_diff d
+			JOIN staging_problems sp ON sp.run_id = $2 AND sp.member_id = d.id
+			WHERE d.old_status = 'active' AND d.kind NOT IN ('termination', 'removed')
+				AND NOT EXISTS (SELECT FROM problems pr WHERE pr.org_id = $1 AND pr.member_id = d.id)`, orgID, runID); err != nil {
+			return "", fmt.Errorf("count people leaving the tree: %w", err)
 		}
-		head := fmt.Sprintf("under the head %q", newHead.String)
-		if oldHead.Valid && oldHead.String != newHead.String {
-			head = fmt.Sprintf("after the head changed from %q to %q", oldHead.String, newHead.String)
+		if over(outside) {
+			return fmt.Sprintf("the roster would move %d of %d active people (%s %%) outside the reporting tree after the head changed from %q to %q, above the %s %% safety limit; nothing was applied — check the configured head (`starter org set --head`) and the managers in Justworks, or %s",
+				outside, active, percent(float64(outside)/float64(active)), oldHead.String, newHead.String, percent(threshold), SafetyLimitHint), nil
 		}
-		return fmt.Sprintf("the roster would move %d of %d active people (%s %%) outside the reporting tree %s, above the %s %% safety limit; nothing was applied — check the configured head (`starter org set --head`) and the managers in Justworks, or %s",
-			outside, active, percent(float64(outside)/float64(active)), head, percent(threshold), SafetyLimitHint), nil
 	}
 
 	rows, err := tx.QueryxContext(ctx, clearedSQL, orgID)
