@@ -16,7 +16,7 @@ import (
 // blank, or (department, location) every part so. An absent key arrives as
 // null, so a vendor that stops sending a field blanks it.
 var emptySQL = map[string]func(a string) string{
-	domain.FieldJobTitle:  func(a string) string { return blank(a + ".job_title") },
+	domain.FieldJobTitle: func(a string) string { return blank(a + ".job_title") },
 	// Justworks' own manager_id, not the resolved one: a manager the tree
 	// cannot use (out of scope, a new head) is not a manager Justworks blanked.
 	domain.FieldManagerID: func(a string) string { return blank(a + ".justworks_manager_id") },
