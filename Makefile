@@ -1,5 +1,5 @@
 # Entry points; the work is in scripts/ (see each script's header).
-.PHONY: tools test bench perf demo
+.PHONY: tools test bench perf demo faults fuzz
 
 tools:
 	scripts/tools.sh
@@ -18,3 +18,14 @@ perf:
 
 demo:
 	scripts/demo.sh
+
+# The long fault suite (docs/faults.md): ≥ 20 syncs of 3,000 people under
+# SIGKILLs, a killed database connection and Justworks faults, with figures.
+faults:
+	ROSTERSYNC_FAULTS=long CHECKS=0 scripts/test.sh -timeout 90m -run TestFaultSuite -v ./internal/e2e
+
+# Fuzz the member decoder and the tree resolver for FUZZTIME each (default 60s).
+fuzz:
+	cd internal/justworks && go test -run '^$$' -fuzz '^FuzzDecodeMembers$$' -fuzztime $(or $(FUZZTIME),60s) .
+	cd internal/orgtree && go test -run '^$$' -fuzz '^FuzzResolve$$' -fuzztime $(or $(FUZZTIME),60s) .
+	cd internal/orgtree && go test -run '^$$' -fuzz '^FuzzResolveStoredTree$$' -fuzztime $(or $(FUZZTIME),60s) .
