@@ -67,8 +67,11 @@ func TestFaultSuite(t *testing.T) {
 	for i, kind := range plan {
 		sc, ok := scenarios[kind]
 		require.True(t, ok, "unknown scenario %q", kind)
-		t.Logf("sync %d/%d: %s", i+1, len(plan), kind)
+		t.Logf("sync %d/%d: %s (%s since the first)", i+1, len(plan), kind, time.Since(f.started).Round(time.Second))
 		f.runScenario(t, fmt.Sprintf("%02d-%s", i+1, kind), kind, sc)
+		if long {
+			f.report(t, long, people, seed) // figures so far, should a later sync fail
+		}
 	}
 	f.checkHistories(t)
 	f.report(t, long, people, seed)
@@ -95,13 +98,16 @@ var shortPlan = []string{
 	"roster-changes-while-paging", "drift-shape", "drift-enums", "baseline",
 }
 
-// longPlan: ≥ 20 syncs, every kind at least once and every crash point at
-// least twice, in a seeded random order after the first clean sync.
+// longPlan: 22 syncs (and a convergence sync after each moving roster),
+// every kind at least once, every crash point at least twice (login: once,
+// and notify mid-send once: each costs the 2-minute StartToClose of an
+// activity without heartbeats), in a seeded random order after the first
+// clean sync.
 func longPlan(seed uint64) []string {
 	kinds := []string{
-		"crash-login", "crash-login", "crash-fetch", "crash-fetch", "crash-fetch",
+		"crash-login", "crash-fetch", "crash-fetch",
 		"crash-apply", "crash-apply", "crash-apply-timed", "crash-apply-timed",
-		"crash-notify", "crash-notify-mid-send", "crash-notify-mid-send",
+		"crash-notify", "crash-notify", "crash-notify-mid-send",
 		"pg-terminate-apply", "pg-terminate-apply", "rate-limit-storm", "token-expiry", "cursor-expiry",
 		"login-outage", "roster-changes-while-paging", "short-pages", "drift-shape", "drift-enums",
 	}
@@ -187,7 +193,20 @@ var scenarios = map[string]scenario{
 		before: func(f *faultSuite) { f.s.sandbox.SetFaults(sandbox.Faults{TokenExpiryAfter: 3}) },
 	},
 	"cursor-expiry": {
-		before: func(f *faultSuite) { f.s.sandbox.SetFaults(sandbox.Faults{CursorExpireEvery: 3}) },
+		// One cursor expires half-way through the roster; the fetch pages
+		// again from the start and then gets through. (A fixed "every Nth"
+		// with N below the page count would expire every pass: the fault is
+		// lifted once it has fired.)
+		before: func(f *faultSuite) {
+			f.cursorBase = f.s.sandbox.Stats().MemberRequests
+			f.s.sandbox.SetFaults(sandbox.Faults{CursorExpireEvery: max(2, f.people()/200)})
+		},
+		during: func(t *testing.T, f *faultSuite, wfID string) {
+			fired := f.cursorBase + max(2, f.people()/200) + 1 // the first page has no cursor
+			require.Eventually(t, func() bool { return f.s.sandbox.Stats().MemberRequests >= fired }, 3*time.Minute, 10*time.Millisecond)
+			f.s.sandbox.SetFaults(sandbox.Faults{})
+			f.cursorExpiries++
+		},
 	},
 	"login-outage": {
 		// Every endpoint, login included, answers 5xx for 8 s.
@@ -233,9 +252,12 @@ type faultSuite struct {
 	kills   map[string]int // SIGKILLs by point
 	changes int            // roster changes made between a crash and the restart
 	dbKills int            // apply connections terminated by PostgreSQL
-	runs    []runRef
-	skipped []string
-	checks  int
+	// cursorBase and cursorExpiries: member requests before the cursor
+	// scenario, and cursors expired by it.
+	cursorBase, cursorExpiries int
+	runs                       []runRef
+	skipped                    []string
+	checks                     int
 	// expect is the roster the running sync must store (nil: the sandbox's
 	// current one); unstable says the running sync's chart is not checked.
 	expect   []justworks.Member
@@ -519,6 +541,7 @@ func (f *faultSuite) report(t *testing.T, long bool, people int, seed uint64) {
 	}
 	fmt.Fprintf(&b, "| worker SIGKILLs | %d (%s) |\n", total, joinCounts(f.kills))
 	fmt.Fprintf(&b, "| apply connections killed (pg_terminate_backend) | %d |\n", f.dbKills)
+	fmt.Fprintf(&b, "| cursors expired mid-roster | %d |\n", f.cursorExpiries)
 	fmt.Fprintf(&b, "| syncs by fault kind | %s |\n", joinCounts(f.kinds))
 	fmt.Fprintf(&b, "| roster changes between a crash and the restart | %d |\n", f.changes)
 	fmt.Fprintf(&b, "| invariant checks passed | %d |\n", f.checks)
