@@ -81,12 +81,15 @@ func headError(err error) error {
 	return err
 }
 
-// stageError: a member that can never be stored as sent is an operator's
-// problem (fix it in Justworks); anything else (the database) may recover.
+// stageError: input the store can never stage (ErrBadInput) is final; a
+// newer attempt that took over the run (store.ErrSuperseded) or anything else
+// (the database) is a plain error.
 func stageError(run RunRef, err error) error {
 	if errors.Is(err, store.ErrBadInput) {
+		// Members that cannot be applied are skipped and reported, not
+		// refused here; what is left is input no retry can fix.
 		return nonRetryable(domain.ErrTypeBadRoster, fmt.Sprintf(
-			"Justworks sent a member of org %s that cannot be stored: %v; nothing was applied — correct the member in Justworks and sync again", run.Org, err))
+			"the members of org %s cannot be staged: %v; nothing was applied", run.Org, err))
 	}
 	return fmt.Errorf("stage members: %w", err)
 }
