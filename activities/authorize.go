@@ -28,7 +28,7 @@ func (a *Activities) Authorize(ctx context.Context, in AuthorizeInput) (Authoriz
 	if err != nil {
 		return AuthorizeResult{}, fmt.Errorf("access level of %s in %s: %w", who, in.Org, err)
 	}
-	if err := a.Store.BeginRun(ctx, store.Run{RunID: in.RunID, OrgID: in.Org, WorkflowID: in.WorkflowID, RequestedBy: who}); err != nil {
+	if err := a.Store.BeginRun(ctx, store.Run{RunID: in.RunID, OrgID: in.Org, WorkflowID: in.WorkflowID, RequestedBy: who, StartedVia: string(domain.StartedViaOf(in.StartedVia))}); err != nil {
 		return AuthorizeResult{}, fmt.Errorf("record run: %w", err)
 	}
 	if err := domain.Authorize(who, level, in.Org, domain.ActionSync); err != nil {

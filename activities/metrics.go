@@ -37,7 +37,7 @@ func recordMail(ctx context.Context, org string, sent int) {
 // (transport for no answer), so an outage or a rate-limit storm shows on a graph.
 func recordJustworksError(ctx context.Context, org string, err error) {
 	code := justworks.ErrorCode(err)
-	if code == "" {
+	if code == "" || !activity.IsActivity(ctx) { // TestLogin runs outside an activity
 		return
 	}
 	activity.GetMetricsHandler(ctx).WithTags(map[string]string{"org": org, "code": code}).Counter("rostersync_justworks_errors").Inc(1)

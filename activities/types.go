@@ -16,6 +16,8 @@ type RunRef struct {
 type AuthorizeInput struct {
 	RunRef
 	RequestedBy string `json:"requested_by"`
+	// StartedVia is recorded with the run (domain.StartedVia); "" = operator.
+	StartedVia string `json:"started_via,omitempty"`
 }
 
 // AuthorizeResult is what the later steps need to know of the org's config.

@@ -94,6 +94,23 @@ cat <<EOF
   Sandbox login people-ops@demo.example, password and TOTP key in $DEMO/
 
 EOF
+# --- The people-ops console (internal/console, `starter serve`) -------------
+# The demo owner signs in with a generated password, kept for later runs.
+CONSOLE_PORT=$(port_or_free 8080)
+CONSOLE_URL=http://localhost:$CONSOLE_PORT
+[[ -s $DEMO/owner-console-password ]] || (umask 077 && head -c18 /dev/urandom | base64 | tr -d '/+=' >"$DEMO/owner-console-password")
+starter user set --org demo --email owner@demo.example --level owner \
+  --password-file "$DEMO/owner-console-password" --as owner@demo.example >/dev/null
+log "console on :$CONSOLE_PORT"
+export ROSTERSYNC_CONSOLE_ADDR=127.0.0.1:$CONSOLE_PORT ROSTERSYNC_CONSOLE_URL=$CONSOLE_URL
+spawn "$LOGS/console.log" .tmp/bin/starter serve
+wait_port "the console" "$CONSOLE_PORT" "$SPAWNED"
+cat <<EOF
+  Console       $CONSOLE_URL
+                sign in as owner@demo.example, password $(cat "$DEMO/owner-console-password")
+
+EOF
+# ----------------------------------------------------------------------------
 [[ ${DEMO_EXIT-} == 1 ]] && exit 0
 log "running; Ctrl-C stops everything"
 while kill -0 "$WORKER" 2>/dev/null; do sleep 1; done

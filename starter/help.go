@@ -27,7 +27,18 @@ var commandHelp = map[string]struct{ about, examples string }{
 	"user set": {
 		about: "Give a person an access level in an org (owner > technical_owner > admin > member).",
 		examples: `  starter user set --org acme --email tech@acme.example --level technical_owner --as owner@acme.example
-  starter user set --org acme --email intern@acme.example --level member --as tech@acme.example`,
+  starter user set --org acme --email intern@acme.example --level member --as tech@acme.example
+
+  # console sign-in: set the first owner's password, or print a one-time invitation link
+  starter user set --org acme --email owner@acme.example --level owner --password-file pw.txt --as owner@acme.example
+  starter user set --org acme --email ops@acme.example --level technical_owner --invite --as owner@acme.example`,
+	},
+	"serve": {
+		about: "Run the people-ops web console until Ctrl-C: sign in, connect Justworks, sync now, history, org chart,\n" +
+			"people and access. It needs what a worker needs (database, Temporal, ROSTERSYNC_SECRET_KEY, SMTP for invitations)\n" +
+			"and migrates the database like one. ROSTERSYNC_CONSOLE_URL is where people reach it (https, or http on localhost).",
+		examples: `  starter serve
+  ROSTERSYNC_CONSOLE_ADDR=0.0.0.0:8080 ROSTERSYNC_CONSOLE_URL=https://rostersync.acme.example starter serve`,
 	},
 	"sync": {
 		about: "Start a sync of an org, or join the one already running. With --wait, follow it to the end:\n" +

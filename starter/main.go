@@ -75,6 +75,7 @@ commands:
   person set    edit a field Rostersync owns (org set --local-fields) of one person
   status        show an org's config (no secrets), schedule and last runs
   roster export print the stored org chart as JSON or CSV, or draw it (SVG, DOT)
+  serve         run the people-ops web console
 
 examples:
   starter org set --org acme --name "Acme Inc." --justworks-url URL --username U \
@@ -103,6 +104,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		"person set":    personSet,
 		"status":        status,
 		"roster export": rosterExport,
+		"serve":         serve,
 	}
 	if len(args) >= 1 {
 		switch args[0] {

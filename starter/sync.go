@@ -15,6 +15,7 @@ import (
 	"github.com/rostersync/rostersync/internal/config"
 	"github.com/rostersync/rostersync/internal/domain"
 	"github.com/rostersync/rostersync/internal/store"
+	"github.com/rostersync/rostersync/internal/synccontrol"
 	"github.com/rostersync/rostersync/workflows"
 )
 
@@ -80,23 +81,14 @@ func syncCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	in := workflows.SyncInput{Org: *id, RequestedBy: store.NormalizeEmail(*as), DryRun: *dryRun}
-	wfID, summary, details := workflows.WorkflowID(*id), fmt.Sprintf("Sync %s, requested by %s", *id, in.RequestedBy),
-		"Started with `starter sync`. Steps: authorize → login → fetch → resolve → apply → notify."
+	in := workflows.SyncInput{Org: *id, RequestedBy: store.NormalizeEmail(*as), DryRun: *dryRun, StartedVia: string(domain.StartedViaCLI)}
+	details := "Started with `starter sync`."
 	if *dryRun {
-		wfID, summary, details = workflows.PreviewWorkflowID(*id), fmt.Sprintf("Preview (dry run) of %s, requested by %s", *id, in.RequestedBy),
-			"Started with `starter sync --dry-run`. Steps: authorize → login → fetch → resolve → preview; nothing is applied or emailed."
+		details = "Started with `starter sync --dry-run`."
 	}
-	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID:                       wfID,
-		TaskQueue:                e.cfg.TaskQueue,
-		WorkflowIDConflictPolicy: enums.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
-		WorkflowIDReusePolicy:    enums.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
-		StaticSummary:            summary,
-		StaticDetails:            details,
-	}, workflows.SyncRoster, in)
+	run, err := synccontrol.StartOrJoin(ctx, c, e.cfg.TaskQueue, in, details)
 	if err != nil {
-		return fmt.Errorf("start sync: %w", err)
+		return err
 	}
 	out := syncJSON{WorkflowID: run.GetID(), RunID: run.GetRunID()}
 	idle := noWorker(ctx, c, e.cfg)
@@ -228,9 +220,9 @@ func waitOrHeld(ctx context.Context, c client.Client, run client.WorkflowRun) (w
 	}
 }
 
-// followProgress prints the progress query's answer on stderr whenever it
-// changes, until stopped. During the fetch it adds the fetch activity's last
-// heartbeat (pages and members so far), which only the server knows.
+// followProgress prints the sync's progress on stderr whenever it changes,
+// until stopped. During the fetch it adds the fetch's last heartbeat (pages
+// and members so far), and for a retried step why the last attempt failed.
 func followProgress(ctx context.Context, c client.Client, dc converter.DataConverter, fc converter.FailureConverter, wfID, runID string, w io.Writer) func() {
 	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
@@ -240,23 +232,25 @@ func followProgress(ctx context.Context, c client.Client, dc converter.DataConve
 		t := time.NewTicker(time.Second)
 		defer t.Stop()
 		for {
-			if v, err := c.QueryWorkflow(ctx, wfID, runID, workflows.ProgressQuery); err == nil {
-				var p workflows.Progress
-				if v.Get(&p) == nil {
-					line := fmt.Sprintf("  step %-9s", p.Step)
-					if p.Staged > 0 {
-						line += fmt.Sprintf(" %d people staged", p.Staged)
+			if p, err := synccontrol.Read(ctx, c, dc, fc, wfID, runID); err == nil && p.Result != nil {
+				line := fmt.Sprintf("  step %-9s", p.Step)
+				if p.Staged > 0 {
+					line += fmt.Sprintf(" %d people staged", p.Staged)
+				}
+				if p.Step == domain.StepFetch {
+					if p.Pages > 0 || p.Members > 0 {
+						line += fmt.Sprintf(" page %d, %d members so far", p.Pages, p.Members)
 					}
-					if p.Step == domain.StepFetch {
-						line += fetchHeartbeat(ctx, c, dc, fc, wfID, runID)
+					if p.Retry != "" {
+						line += fmt.Sprintf(" (attempt %d: %s)", p.Attempt, p.Retry)
 					}
-					if d := p.Decision; d != nil {
-						line += fmt.Sprintf(" held for approval until %s; %s", d.Due.Format(time.RFC3339), d.Hint)
-					}
-					if line != last {
-						fmt.Fprintln(w, line)
-						last = line
-					}
+				}
+				if d := p.Result.Decision; d != nil {
+					line += fmt.Sprintf(" held for approval until %s; %s", d.Due.Format(time.RFC3339), d.Hint)
+				}
+				if line != last {
+					fmt.Fprintln(w, line)
+					last = line
 				}
 			}
 			select {
@@ -292,28 +286,4 @@ func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
-}
-
-// fetchHeartbeat describes the running fetch from its last heartbeat.
-func fetchHeartbeat(ctx context.Context, c client.Client, dc converter.DataConverter, fc converter.FailureConverter, wfID, runID string) string {
-	d, err := c.DescribeWorkflow(ctx, wfID, runID)
-	if err != nil {
-		return ""
-	}
-	for _, pa := range d.RawResponse.GetPendingActivities() {
-		if pa.GetActivityType().GetName() != "FetchMembers" {
-			continue
-		}
-		s := ""
-		var fp domain.FetchProgress
-		if pa.GetHeartbeatDetails() != nil && dc.FromPayloads(pa.GetHeartbeatDetails(), &fp) == nil {
-			s = fmt.Sprintf(" page %d, %d members so far", fp.Pages, fp.Received)
-		}
-		if pa.GetAttempt() > 1 && pa.GetLastFailure() != nil {
-			// Failure messages are encrypted in history too: decode them.
-			s += fmt.Sprintf(" (attempt %d: %s)", pa.GetAttempt(), workflows.FailureMessage(fc.FailureToError(pa.GetLastFailure())))
-		}
-		return s
-	}
-	return ""
 }

@@ -19,6 +19,9 @@ func userSet(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		email = fs.String("email", "", "the person's email")
 		level = fs.String("level", "", "owner | technical_owner | admin | member")
 		as    = fs.String("as", "", "your email (technical_owner or owner of the org)")
+		// Console sign-in (docs/security.md, "Bootstrapping").
+		passwordFile = fs.String("password-file", "", "also set the person's console password from this file")
+		invite       = fs.Bool("invite", false, "instead of granting now, print a one-time console link that grants the level when accepted")
 	)
 	if err := parse(fs, args); err != nil {
 		return err
@@ -26,6 +29,10 @@ func userSet(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := required("org", *id, "email", *email, "level", *level, "as", *as); err != nil {
 		return err
 	}
+	if *invite && *passwordFile != "" {
+		return usageErr("give --invite or --password-file, not both")
+	}
+	var pwHash string
 	lvl, err := domain.ParseLevel(*level)
 	if err != nil {
 		return usageErr("--level: %v", err)
@@ -44,8 +51,25 @@ func userSet(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	target := store.NormalizeEmail(addr.Address)
-	if _, err := st.GrantLevel(ctx, store.Grant{Org: *id, Actor: *as, Target: target, To: lvl}); err != nil {
+	if *invite {
+		return printInvitation(ctx, st, *id, *as, target, lvl, stdout)
+	}
+	if *passwordFile != "" {
+		// Read and checked before anything changes.
+		if pwHash, err = consolePasswordHash(*passwordFile); err != nil {
+			return err
+		}
+	}
+	from, err := st.GrantLevel(ctx, store.Grant{Org: *id, Actor: *as, Target: target, To: lvl})
+	if err != nil {
 		return err
+	}
+	auditCLI(ctx, st, *id, *as, "access.change", target, fmt.Sprintf("%s → %s (CLI)", from.Label(), lvl.Label()))
+	if pwHash != "" {
+		if err := st.SetPasswordHash(ctx, target, pwHash); err != nil {
+			return err
+		}
+		auditCLI(ctx, st, *id, *as, "access.password", target, "console password set (CLI)")
 	}
 	fmt.Fprintf(stdout, "%s is now %s in %s\n", target, *level, *id)
 	return nil

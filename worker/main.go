@@ -8,7 +8,6 @@ package main
 
 import (
 	"context"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -112,7 +111,7 @@ func run(ctx context.Context, cfg config.Config, log *zap.Logger) error {
 	if err != nil {
 		return err
 	}
-	sender, err := mailSender(cfg.SMTP)
+	sender, err := mail.SenderFor(cfg.SMTP)
 	if err != nil {
 		return err
 	}
@@ -197,23 +196,6 @@ func justworksTransport(activities int) *http.Transport {
 	t.MaxIdleConns = max(100, activities)
 	t.MaxIdleConnsPerHost = max(100, activities)
 	return t
-}
-
-// mailSender is the SMTP client the configuration describes.
-func mailSender(c config.SMTP) (mail.Sender, error) {
-	s := mail.Sender{Addr: c.Addr, From: c.From, Timeout: c.Timeout, TLS: c.TLS,
-		Username: c.Username, Password: c.Password, Auth: c.Auth}
-	if c.CAFile != "" {
-		pem, err := os.ReadFile(c.CAFile)
-		if err != nil {
-			return s, fmt.Errorf("SMTP_TLS_CA_FILE: %w", err)
-		}
-		s.RootCAs = x509.NewCertPool()
-		if !s.RootCAs.AppendCertsFromPEM(pem) {
-			return s, fmt.Errorf("SMTP_TLS_CA_FILE %s holds no PEM certificate", c.CAFile)
-		}
-	}
-	return s, nil
 }
 
 // interruptCh closes when ctx ends, the signal worker.Run stops on.

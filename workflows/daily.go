@@ -13,6 +13,11 @@ import (
 // it starts the org's one fixed-ID SyncRoster as a child instead.
 func DailySync(ctx workflow.Context, in SyncInput) (SyncSummary, error) {
 	in.Scheduled = true
+	// Only the child's input changes (no command does), so running
+	// schedules replay unchanged.
+	if in.StartedVia == "" {
+		in.StartedVia = string(domain.StartedViaSchedule)
+	}
 	return startOrJoin(ctx, in)
 }
 

@@ -103,7 +103,7 @@ func (s *syncState) run() (SyncSummary, error) {
 
 	s.step(domain.StepAuthorize, fmt.Sprintf("Checking that %s may sync %s", s.in.RequestedBy, org))
 	actx := workflow.WithActivityOptions(ctx, localOptions(fmt.Sprintf("Authorize %s for %s", s.in.RequestedBy, org), 30*time.Second))
-	err := workflow.ExecuteActivity(actx, a.Authorize, activities.AuthorizeInput{RunRef: s.ref, RequestedBy: s.in.RequestedBy}).Get(ctx, &s.auth)
+	err := workflow.ExecuteActivity(actx, a.Authorize, activities.AuthorizeInput{RunRef: s.ref, RequestedBy: s.in.RequestedBy, StartedVia: s.in.StartedVia}).Get(ctx, &s.auth)
 	if err != nil {
 		if ErrorType(err) == domain.ErrTypeAccessDenied {
 			// Refused before Justworks is touched. Someone who asked by hand

@@ -22,6 +22,10 @@ type SyncInput struct {
 	// Scheduled is set by DailySync: nobody watches a scheduled run, so
 	// even its refusal at authorize is emailed.
 	Scheduled bool `json:"scheduled,omitempty"`
+	// StartedVia is how the sync was started (domain.StartedVia: console,
+	// schedule, cli); empty for a start typed in Temporal Web, recorded as an
+	// operator's. Optional, so inputs of older runs decode unchanged.
+	StartedVia string `json:"started_via,omitempty"`
 }
 
 // SyncSummary is a sync's result: the outcome and the counts, nothing else.

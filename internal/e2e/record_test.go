@@ -14,8 +14,10 @@ import (
 	"go.temporal.io/sdk/client"
 	"google.golang.org/protobuf/encoding/protojson"
 
+	"github.com/rostersync/rostersync/internal/domain"
 	"github.com/rostersync/rostersync/internal/justworks"
 	"github.com/rostersync/rostersync/internal/sandbox"
+	"github.com/rostersync/rostersync/internal/synccontrol"
 	"github.com/rostersync/rostersync/internal/testenv"
 	"github.com/rostersync/rostersync/workflows"
 )
@@ -50,9 +52,19 @@ func TestRecordHistories(t *testing.T) {
 	require.Equal(t, "applied", r.Outcome)
 	s.saveHistory(dir, "resync.json", r.WorkflowID, r.RunID)
 
+	// Started the way the console starts it: the verified user and
+	// started_via "console" in the input.
+	ctx := context.Background()
+	crun, err := synccontrol.StartOrJoin(ctx, s.tc, s.getenv("ROSTERSYNC_TASK_QUEUE"),
+		workflows.SyncInput{Org: s.org, RequestedBy: tech, StartedVia: string(domain.StartedViaConsole)}, "Started from the console by "+tech+".")
+	require.NoError(t, err)
+	var csum workflows.SyncSummary
+	require.NoError(t, crun.Get(ctx, &csum))
+	require.Equal(t, domain.OutcomeNoChanges, csum.Outcome)
+	s.saveHistory(dir, "console_sync.json", crun.GetID(), crun.GetRunID())
+
 	// Refused by the workflow's own gate (the starter would refuse before
 	// starting anything): started as Temporal Web or a schedule would.
-	ctx := context.Background()
 	run, err := s.tc.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "sync-roster:" + s.org, TaskQueue: s.getenv("ROSTERSYNC_TASK_QUEUE")},
 		workflows.SyncRoster, workflows.SyncInput{Org: s.org, RequestedBy: admin})
 	require.NoError(t, err)

@@ -25,9 +25,9 @@ func (s *Store) BeginRun(ctx context.Context, r Run) error {
 		started = r.StartedAt
 	}
 	_, err := s.db.ExecContext(ctx, `
-		INSERT INTO sync_runs (run_id, org_id, workflow_id, requested_by, started_at)
-		VALUES ($1, $2, $3, $4, coalesce($5::timestamptz, now()))
-		ON CONFLICT (run_id) DO NOTHING`, r.RunID, r.OrgID, r.WorkflowID, r.RequestedBy, started)
+		INSERT INTO sync_runs (run_id, org_id, workflow_id, requested_by, started_at, started_via)
+		VALUES ($1, $2, $3, $4, coalesce($5::timestamptz, now()), $6)
+		ON CONFLICT (run_id) DO NOTHING`, r.RunID, r.OrgID, r.WorkflowID, r.RequestedBy, started, r.StartedVia)
 	if err != nil {
 		return fmt.Errorf("begin run %s: %w", r.RunID, notFoundIfFK(err, "org "+r.OrgID))
 	}
@@ -128,6 +128,7 @@ type runRow struct {
 	OrgID        string         `db:"org_id"`
 	WorkflowID   string         `db:"workflow_id"`
 	RequestedBy  string         `db:"requested_by"`
+	StartedVia   string         `db:"started_via"`
 	StartedAt    time.Time      `db:"started_at"`
 	FinishedAt   sql.NullTime   `db:"finished_at"`
 	Outcome      domain.Outcome `db:"outcome"`
@@ -146,7 +147,7 @@ type runRow struct {
 func (r runRow) run() Run {
 	out := Run{
 		RunID: r.RunID, OrgID: r.OrgID, WorkflowID: r.WorkflowID, RequestedBy: r.RequestedBy,
-		StartedAt: r.StartedAt, Outcome: r.Outcome, Error: r.Error,
+		StartedVia: r.StartedVia, StartedAt: r.StartedAt, Outcome: r.Outcome, Error: r.Error,
 		Counts: domain.Counts{Hires: r.Hires, Terminations: r.Terminations, Rehires: r.Rehires, Returned: r.Returned,
 			Updates: r.Updates, Unchanged: r.Unchanged, Removed: r.Removed, Problems: r.Problems, Skipped: r.Skipped},
 	}
@@ -157,7 +158,7 @@ func (r runRow) run() Run {
 	return out
 }
 
-const runColumns = `run_id, org_id, workflow_id, requested_by, started_at, finished_at, outcome,
+const runColumns = `run_id, org_id, workflow_id, requested_by, started_via, started_at, finished_at, outcome,
 	hires, terminations, rehires, returned, updates, unchanged, removed, problems, skipped, error`
 
 // LastRuns returns the org's n most recent runs, newest first.

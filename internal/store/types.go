@@ -44,6 +44,7 @@ type Run struct {
 	OrgID       string
 	WorkflowID  string
 	RequestedBy string
+	StartedVia  string // domain.StartedVia; "" for runs recorded before it existed
 	StartedAt   time.Time
 	FinishedAt  *time.Time
 	Outcome     domain.Outcome
