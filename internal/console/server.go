@@ -3,7 +3,6 @@ package console
 import (
 	"context"
 	"embed"
-	"errors"
 	"fmt"
 	"html/template"
 	"io/fs"
@@ -208,5 +207,3 @@ func parsePages() (map[string]*template.Template, error) {
 	}
 	return pages, nil
 }
-
-var errNoPage = errors.New("no such page template")

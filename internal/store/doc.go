@@ -58,6 +58,23 @@
 //	(*Store) RunUnknownValues(ctx, runID string) ([]UnknownValue, error)
 //	NormalizeEmail(email string) string, DefaultSafetyThreshold, SafetyLimitHint
 //
+// For the people-ops console (migration 0004_console.sql):
+//
+//	(*Store) SetPasswordHash(ctx, email, hash string) error         // accounts.go: argon2id PHC string
+//	(*Store) PasswordHash(ctx, email string) (string, time.Time, error) // ErrNotFound without an account
+//	(*Store) OrgsOf(ctx, email string) ([]UserOrg, error)
+//	(*Store) RecordSignInFailure(ctx, email string, keep time.Duration) error
+//	(*Store) SignInFailures(ctx, email string, window time.Duration) (int, time.Time, error)
+//	(*Store) ClearSignInFailures(ctx, email string) error
+//	(*Store) SecretsSetAt(ctx, orgID string) (password, totp *time.Time, err error)
+//	(*Store) CreateInvitation(ctx, token string, Invitation) error  // invitations.go: only the token's SHA-256 is kept
+//	(*Store) PendingInvitation(ctx, token string) (Invitation, error) // ErrInvitationUsed
+//	(*Store) AcceptInvitation(ctx, token, passwordHash string) (Invitation, error) // once; never lowers a level
+//	(*Store) Invitations(ctx, orgID string) ([]Invitation, error)
+//	(*Store) Audit(ctx, AuditEntry) error                          // audit.go
+//	(*Store) AuditLog(ctx, orgID string, n int) ([]AuditEntry, error)
+//	(*Store) DisplayNames(ctx, orgID string, ids []string) (map[string]string, error) // names.go
+//
 // Errors: ErrNotFound (a missing org or run), ErrSuperseded (a newer fetch
 // attempt claimed the run's staging), ErrBadInput (data that can never
 // be stored as sent; retrying cannot help), ErrExists (an org to create exists);
