@@ -162,7 +162,21 @@ func newStack(t testing.TB, sb sandbox.Config, opts ...option) *stack {
 	t.Cleanup(s.tc.Close)
 
 	s.startWorker(workerBin)
+	s.waitMigrated()
 	return s
+}
+
+// waitMigrated waits until the worker has migrated the test's database:
+// read-only starter commands never migrate, and on a busy machine they can
+// otherwise reach the database first.
+func (s *stack) waitMigrated() {
+	s.t.Helper()
+	files, err := filepath.Glob(filepath.Join(testenv.RepoRoot(), "internal", "store", "migrations", "*.sql"))
+	require.NoError(s.t, err)
+	require.Eventually(s.t, func() bool {
+		var n int
+		return s.db.QueryRow("SELECT count(*) FROM schema_migrations").Scan(&n) == nil && n >= len(files)
+	}, 2*time.Minute, 50*time.Millisecond, "the worker did not migrate the database")
 }
 
 func (s *stack) getenv(k string) string {
