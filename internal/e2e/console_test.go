@@ -145,7 +145,18 @@ func (c *chrome) clickAndLoad(ctx context.Context, sel string) {
 	c.t.Helper()
 	_, err := chromedp.Run(ctx, chromedp.Evaluate[bool]("window.__rsOld = true"))
 	require.NoError(c.t, err)
-	c.do(ctx, chromedp.Click(chromedp.CSS(sel)))
+	// A node looked up just before the page settles can go stale ("could not
+	// find node"); the click did not happen then, so try it again.
+	for i := 0; ; i++ {
+		tctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+		err = chromedp.Do(tctx, chromedp.Click(chromedp.CSS(sel)))
+		cancel()
+		if err == nil || i == 4 || !strings.Contains(strings.ToLower(err.Error()), "node") {
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	require.NoError(c.t, err, "click %s", sel)
 	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {
 		done, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.__rsOld === undefined && document.readyState === "complete"`))
