@@ -27,6 +27,7 @@ type overviewData struct {
 	Run         *runView
 	Live        *liveView
 	LastRun     *runView
+	Held        *store.HeldRun // a sync waiting for approve or reject
 }
 
 // liveView is a running sync's progress, as the page and the poll show it.
@@ -78,6 +79,12 @@ func (s *Server) overviewPage(w http.ResponseWriter, r *http.Request) {
 	if !oc.view.MaySync {
 		d.SyncRefusal = syncRefusal(oc.email, oc.view.Level, oc.org.ID)
 	}
+	held, err := s.Store.PendingDecision(ctx, oc.org.ID)
+	if err != nil {
+		s.internalError(w, r, "read the pending decision", err)
+		return
+	}
+	d.Held = held
 	runID := r.URL.Query().Get("run")
 	if runID == "" {
 		// A sync under way (started anywhere) is shown live.

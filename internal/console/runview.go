@@ -50,6 +50,8 @@ func (v *runView) label() {
 		v.OutcomeLabel, v.Tone, v.Message = "Refused", "warn", "Sync refused; nothing was changed. "+v.Reason
 	case domain.OutcomeFailed:
 		v.OutcomeLabel, v.Tone, v.Message = "Failed", "bad", "Sync failed; nothing more was changed. "+v.Reason
+	case domain.OutcomePreviewed:
+		v.OutcomeLabel, v.Tone, v.Message = "Previewed", "", "A preview (dry run): nothing was applied and nobody was emailed — "+counts+"."
 	case "":
 		v.OutcomeLabel, v.Tone, v.Message = "Running", "", "This sync has not finished."
 		if v.Finished {
