@@ -3,6 +3,7 @@ package activities
 import (
 	"context"
 	"net/http"
+	"time"
 
 	"go.uber.org/zap"
 
@@ -29,6 +30,9 @@ type Activities struct {
 	JustworksHTTP *http.Client
 	// JustworksRateLimit is the client-side request rate (0: the client's default).
 	JustworksRateLimit float64
+	// LoginCooldown is how long the login guard keeps the password home after
+	// two password steps went unheard (0: DefaultLoginCooldown).
+	LoginCooldown time.Duration
 	// WebURL and Namespace build the Temporal Web link in emails.
 	WebURL    string
 	Namespace string

@@ -179,3 +179,42 @@ func TestFetchRestartsWhenStagedRowsAreMissing(t *testing.T) {
 	require.Equal(t, 5, res.Pages)
 	require.Equal(t, 5, f.sb.Stats().MemberRequests, "every page is fetched again")
 }
+
+// A session that expires during the fetch is replaced through the login
+// guard (probe first), and the new one is stored: the fetch's next attempt
+// and the org's next sync continue it instead of sending the password again.
+func TestFetchStoresTheRefreshedSession(t *testing.T) {
+	f := newFixture(t, 500)
+	_, err := f.env.ExecuteActivity(f.a.Login, f.run)
+	require.NoError(t, err)
+	ctx := context.Background()
+	before, err := f.st.LoadSession(ctx, f.run.RunID)
+	require.NoError(t, err)
+
+	f.sb.SetFaults(sandbox.Faults{TokenExpiryAfter: 3})
+	f.sb.ResetStats()
+	_, err = f.env.ExecuteActivity(f.a.FetchMembers, f.run)
+	require.NoError(t, err)
+	st := f.sb.Stats()
+	require.Positive(t, st.LoginAttempts, "the session expired during the fetch")
+	require.Equal(t, st.LoginAttempts, st.LoginProbes, "every re-login probed the login endpoint first")
+
+	after, err := f.st.LoadSession(ctx, f.run.RunID)
+	require.NoError(t, err)
+	require.NotEqual(t, before, after, "the refreshed session is stored")
+	tok, err := f.a.Secrets.Open(after, secrets.SessionAAD(f.run.RunID))
+	require.NoError(t, err)
+
+	// It is the live one: a client given it needs no login.
+	f.sb.SetFaults(sandbox.Faults{})
+	f.sb.ResetStats()
+	c, err := justworks.New(justworks.Config{BaseURL: f.url, RateLimit: -1}, justworks.Credentials{})
+	require.NoError(t, err)
+	c.SetToken(string(tok))
+	_, err = c.Company(ctx)
+	require.NoError(t, err)
+	require.Zero(t, f.sb.Stats().LoginAttempts)
+	g, err := f.st.LoginGuard(ctx, "acme")
+	require.NoError(t, err)
+	require.Zero(t, g.Unheard, "every step was heard")
+}

@@ -36,7 +36,7 @@ func justworksError(org store.Org, err error) error {
 			org.Username, org.ID, org.ID))
 	case justworks.CodeAccountLocked:
 		return nonRetryable(domain.ErrTypeAccountLocked, fmt.Sprintf(
-			"Justworks locked user %s (too many failed logins); an administrator must unlock it in Justworks, then update the credentials with `starter org set --org %s ...`",
+			"Justworks locked user %s (too many failed logins); an administrator must unlock it in Justworks, then resume with `starter org set --org %s --resume-logins --as YOU` (or enter new credentials)",
 			org.Username, org.ID))
 	case justworks.CodeForbidden:
 		return nonRetryable(domain.ErrTypeForbidden, fmt.Sprintf(

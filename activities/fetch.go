@@ -21,8 +21,8 @@ const stageBatch = 2000
 
 // beatEvery is how often a fetch heartbeats its staged progress, whatever it
 // is waiting for (a page, a COPY, a Retry-After, a new TOTP step): well under
-// the fetch's heartbeat timeout (workflows/options.go), so the server never
-// starts a second attempt while this one is alive.
+// the fetch's and the login's heartbeat timeout (workflows/options.go), so
+// the server never starts a second attempt while this one is alive.
 const beatEvery = 5 * time.Second
 
 // FetchMembers pages through every Justworks member of the org into the run's
@@ -114,6 +114,8 @@ func (a *Activities) fetchFrom(ctx context.Context, run RunRef, claim *store.Fet
 		}
 	}()
 	defer func() { close(beating); <-beatDone }()
+	// The beat goroutine covers a re-login too (token_expired, through the
+	// login guard): no beat of the guard's own is needed.
 	c, org, err := a.justworksClient(ctx, run.Org, nil)
 	if err != nil {
 		return err
@@ -129,6 +131,20 @@ func (a *Activities) fetchFrom(ctx context.Context, run RunRef, claim *store.Fet
 			c.SetToken(string(tok))
 		}
 	}
+	// A re-login (token_expired) opens a new session: store it, so the next
+	// attempt, and the org's next sync, continue it instead of sending the
+	// password again.
+	stored := c.Token()
+	saveSession := func() {
+		if tok := c.Token(); tok != "" && tok != stored {
+			if err := a.saveSessions(ctx, run, org, tok); err != nil {
+				a.Log.Warn("could not store the refreshed Justworks session", logOrg(run.Org), errField(err))
+				return
+			}
+			stored = tok
+		}
+	}
+	defer saveSession()
 
 	// Staging overlaps fetching: a full batch goes to the stager goroutine,
 	// which COPYs it while the next pages arrive. Batches are staged in
@@ -178,6 +194,7 @@ func (a *Activities) fetchFrom(ctx context.Context, run RunRef, claim *store.Fet
 			return ctx.Err()
 		}
 		batch = make([]justworks.Member, 0, stageBatch)
+		saveSession()
 		return nil
 	}
 	err = c.ListMembers(ctx, pending.Cursor, func(pg justworks.Page) error {

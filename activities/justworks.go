@@ -15,17 +15,19 @@ import (
 // for its Justworks account. It refuses when an earlier failure blocked logins:
 // repeating a rejected login is how accounts get locked.
 //
-// sleep, when not nil, is how the client waits (Retry-After, TOTP steps): the
-// fetch passes one that keeps heartbeating.
-func (a *Activities) justworksClient(ctx context.Context, orgID string, sleep func(context.Context, time.Duration) error) (*justworks.Client, store.Org, error) {
+// Every login of the client goes through the org's durable login guard.
+// beat heartbeats the activity: the client waits (Retry-After, TOTP steps)
+// in a sleep that calls it every few seconds, and the guard calls it between
+// the steps of a login, so a long login never looks like a dead attempt.
+func (a *Activities) justworksClient(ctx context.Context, orgID string, beat func()) (*justworks.Client, store.Org, error) {
 	org, err := a.Store.GetOrg(ctx, orgID)
 	if err != nil {
 		return nil, org, fmt.Errorf("load org %s: %w", orgID, err)
 	}
 	if org.LoginBlocked != "" {
 		return nil, org, nonRetryable(domain.ErrTypeLoginBlocked, fmt.Sprintf(
-			"logins of org %s are stopped because Justworks rejected them earlier (%s); update the credentials with `starter org set --org %s ...` to resume",
-			org.ID, org.LoginBlocked, org.ID))
+			"logins of org %s are stopped: %s. To resume, enter new credentials with `starter org set --org %s ...`, or, once you have checked the account in Justworks by hand, run `starter org set --org %s --resume-logins --as YOU`",
+			org.ID, org.LoginBlocked, org.ID, org.ID))
 	}
 	password, err := a.Secrets.Open(org.SealedPassword, secrets.PasswordAAD(org.ID))
 	if err != nil {
@@ -41,13 +43,38 @@ func (a *Activities) justworksClient(ctx context.Context, orgID string, sleep fu
 		BaseURL:    org.JustworksURL,
 		HTTPClient: a.JustworksHTTP,
 		RateLimit:  a.JustworksRateLimit,
-		Sleep:      sleep,
+		Sleep:      heartbeatingSleep(beat),
+		Guard:      a.loginGuard(org, beat),
 		Logger:     a.Log.With(logOrg(org.ID)),
 	}, justworks.Credentials{Username: org.Username, Password: string(password), TOTPSecret: string(secret)})
 	if err != nil {
 		return nil, org, a.justworksFailure(ctx, org, err)
 	}
 	return c, org, nil
+}
+
+// heartbeatingSleep waits d, calling beat every beatEvery; with beat nil it
+// just waits (the caller heartbeats otherwise).
+func heartbeatingSleep(beat func()) func(context.Context, time.Duration) error {
+	if beat == nil {
+		beat = func() {}
+	}
+	return func(ctx context.Context, d time.Duration) error {
+		t := time.NewTimer(d)
+		defer t.Stop()
+		tick := time.NewTicker(beatEvery)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-t.C:
+				return nil
+			case <-tick.C:
+				beat()
+			}
+		}
+	}
 }
 
 // justworksFailure classifies a client failure and, when it means the

@@ -22,7 +22,7 @@ import (
 // next 30-second step, and fewer logins mean fewer chances to trip lockout.
 // The client logs in afresh when that session has expired.
 func (a *Activities) Login(ctx context.Context, run RunRef) error {
-	c, org, err := a.justworksClient(ctx, run.Org, nil)
+	c, org, err := a.justworksClient(ctx, run.Org, func() { activity.RecordHeartbeat(ctx) })
 	if err != nil {
 		return err
 	}
@@ -42,8 +42,18 @@ func (a *Activities) Login(ctx context.Context, run RunRef) error {
 	if err != nil {
 		return a.justworksFailure(ctx, org, err)
 	}
-	for _, key := range []string{run.RunID, orgKey} {
-		sealed, err := a.Secrets.Seal([]byte(c.Token()), secrets.SessionAAD(key))
+	if err := a.saveSessions(ctx, run, org, c.Token()); err != nil {
+		return err
+	}
+	activity.GetLogger(ctx).Info("Logged in to Justworks", "org", org.ID, "user", org.Username, "logins", c.Stats().Logins)
+	return nil
+}
+
+// saveSessions seals tok under the run (for its fetch) and under the org's
+// current credentials (for its next sync).
+func (a *Activities) saveSessions(ctx context.Context, run RunRef, org store.Org, tok string) error {
+	for _, key := range []string{run.RunID, orgSessionKey(org)} {
+		sealed, err := a.Secrets.Seal([]byte(tok), secrets.SessionAAD(key))
 		if err != nil {
 			return fmt.Errorf("seal session: %w", err)
 		}
@@ -51,7 +61,6 @@ func (a *Activities) Login(ctx context.Context, run RunRef) error {
 			return fmt.Errorf("save session: %w", err)
 		}
 	}
-	activity.GetLogger(ctx).Info("Logged in to Justworks", "org", org.ID, "user", org.Username, "logins", c.Stats().Logins)
 	return nil
 }
 
@@ -64,5 +73,5 @@ func orgSessionKey(org store.Org) string {
 		h.Write(part)
 		h.Write([]byte{0})
 	}
-	return "org:" + org.ID + ":" + hex.EncodeToString(h.Sum(nil)[:12])
+	return store.OrgSessionPrefix(org.ID) + hex.EncodeToString(h.Sum(nil)[:12])
 }

@@ -51,7 +51,7 @@ func orgSet(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 			return err
 		}
 	}
-	org, err := st.SaveOrg(ctx, store.OrgWrite{ID: req.Org, Create: isNew, Owner: req.Actor}, func(old store.Org) (store.Org, error) {
+	org, err := st.SaveOrg(ctx, store.OrgWrite{ID: req.Org, Create: isNew, Owner: req.Actor, ResumeLogins: req.ResumeLogins}, func(old store.Org) (store.Org, error) {
 		return orgsettings.Update(old, req, isNew, sealer)
 	})
 	var bad orgsettings.Invalid
@@ -124,6 +124,7 @@ func parseOrgSet(args []string, stderr io.Writer) (orgsettings.Request, error) {
 		approval     = fs.Duration("approval-timeout", 0, "how long a sync held by a safety check waits for approve/reject (default 72h)")
 		scope        = map[string]*string{}
 		as           = fs.String("as", "", "your email; becomes owner of a new org")
+		resume       = fs.Bool("resume-logins", false, "lift a stop of Justworks logins after you checked the account by hand (docs/operations.md)")
 	)
 	for _, f := range []struct{ name, help string }{
 		{orgsettings.FieldIncludeTypes, "sync only these employment types, e.g. full_time,part_time (\"\" clears)"},
@@ -146,7 +147,7 @@ func parseOrgSet(args []string, stderr io.Writer) (orgsettings.Request, error) {
 	if *passwordFile != "" && *passwordEnv != "" {
 		return orgsettings.Request{}, usageErr("give --password-file or --password-env, not both")
 	}
-	r := orgsettings.Request{Org: *id, Actor: *as, NoDaily: *noDaily}
+	r := orgsettings.Request{Org: *id, Actor: *as, NoDaily: *noDaily, ResumeLogins: *resume}
 	str := func(name string, v *string) *string {
 		if flagGiven(fs, name) {
 			return v

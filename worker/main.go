@@ -175,6 +175,7 @@ func run(ctx context.Context, cfg config.Config, log *zap.Logger) error {
 		JustworksHTTP:      &http.Client{Timeout: 15 * time.Second, Transport: justworksTransport(cfg.WorkerActivities)},
 		JustworksRateLimit: cfg.JustworksRateLimit,
 		MailListLimit:      cfg.MailListLimit,
+		LoginCooldown:      cfg.JustworksLoginCooldown,
 		WebURL:             cfg.WebURL,
 		Namespace:          cfg.Namespace,
 	})

@@ -23,6 +23,24 @@ const fetchHeartbeat = 30 * time.Second
 // this long, and a terminated run's apply learns of it and rolls back.
 const applyHeartbeat = 30 * time.Second
 
+// loginAttempts caps the login's attempts. Each sends at most one password
+// step, and only with the login guard's leave (activities/loginguard.go): two
+// unheard steps, a cool-down, one more; the cap keeps a login that Justworks
+// keeps refusing (429s, an endpoint that never answers the probe) from
+// retrying for the whole budget.
+const loginAttempts = 8
+
+// loginHeartbeat: the login heartbeats between its steps and in its waits, so
+// a crashed worker's login is retried within this, and a live one is never
+// taken for dead while a second attempt starts beside it.
+const loginHeartbeat = 30 * time.Second
+
+func loginOptions(summary string) workflow.ActivityOptions {
+	o := justworksOptions(summary, 2*time.Minute, loginHeartbeat)
+	o.RetryPolicy.MaximumAttempts = loginAttempts
+	return o
+}
+
 func localOptions(summary string, startToClose time.Duration) workflow.ActivityOptions {
 	return workflow.ActivityOptions{
 		Summary:             summary,

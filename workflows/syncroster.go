@@ -118,7 +118,7 @@ func (s *syncState) run() (SyncSummary, error) {
 	}
 
 	s.step(domain.StepLogin, "Logging in to Justworks (password + 2FA)")
-	actx = workflow.WithActivityOptions(ctx, justworksOptions(fmt.Sprintf("Log in to Justworks for %s (password + 2FA)", org), 2*time.Minute, 0))
+	actx = workflow.WithActivityOptions(ctx, loginOptions(fmt.Sprintf("Log in to Justworks for %s (password + 2FA)", org)))
 	if err := workflow.ExecuteActivity(actx, a.Login, s.ref).Get(ctx, nil); err != nil {
 		return s.end(ending{outcome: domain.OutcomeFailed, cause: err, notify: true})
 	}

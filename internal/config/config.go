@@ -6,6 +6,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"go.temporal.io/sdk/contrib/envconfig"
 )
@@ -45,6 +46,10 @@ type Config struct {
 	// JustworksRateLimit is the client-side request rate per sync (req/s);
 	// ROSTERSYNC_JUSTWORKS_RATE_LIMIT, negative switches it off (sandbox benchmarks only).
 	JustworksRateLimit float64
+	// JustworksLoginCooldown is how long the login guard sends no password
+	// after two password steps went unheard; ROSTERSYNC_JUSTWORKS_LOGIN_COOLDOWN
+	// (a Go duration, e.g. 15m), 0 = the default (activities.DefaultLoginCooldown).
+	JustworksLoginCooldown time.Duration
 	// MailListLimit is how many people each section of a summary email lists
 	// by name before "… and N more" (ROSTERSYNC_MAIL_LIST_LIMIT, default 500).
 	MailListLimit int
@@ -118,6 +123,13 @@ func load(getenv func(string) string, environ func() []string) Config {
 			} else {
 				c.invalid = append(c.invalid, fmt.Sprintf("%s %q is not a positive whole number", v.key, raw))
 			}
+		}
+	}
+	if v := get("ROSTERSYNC_JUSTWORKS_LOGIN_COOLDOWN", ""); v != "" {
+		if d, err := time.ParseDuration(v); err == nil && d > 0 {
+			c.JustworksLoginCooldown = d
+		} else {
+			c.invalid = append(c.invalid, fmt.Sprintf("ROSTERSYNC_JUSTWORKS_LOGIN_COOLDOWN %q is not a positive duration (e.g. 15m)", v))
 		}
 	}
 	return c

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 )
@@ -115,14 +116,17 @@ func TestSMTPSettings(t *testing.T) {
 }
 
 func TestValidateWorkerNamesEveryProblem(t *testing.T) {
-	err := Load(env(map[string]string{"SMTP_ADDR": "no-port", "ROSTERSYNC_JUSTWORKS_RATE_LIMIT": "fast"})).ValidateWorker()
+	err := Load(env(map[string]string{"SMTP_ADDR": "no-port", "ROSTERSYNC_JUSTWORKS_RATE_LIMIT": "fast", "ROSTERSYNC_JUSTWORKS_LOGIN_COOLDOWN": "-5m"})).ValidateWorker()
 	require.Error(t, err)
-	for _, want := range []string{"ROSTERSYNC_SECRET_KEY", "SMTP_ADDR \"no-port\"", "SMTP_FROM", "ROSTERSYNC_JUSTWORKS_RATE_LIMIT \"fast\""} {
+	for _, want := range []string{"ROSTERSYNC_SECRET_KEY", "SMTP_ADDR \"no-port\"", "SMTP_FROM", "ROSTERSYNC_JUSTWORKS_RATE_LIMIT \"fast\"", "ROSTERSYNC_JUSTWORKS_LOGIN_COOLDOWN \"-5m\""} {
 		require.Contains(t, err.Error(), want)
 	}
 	ok := Load(env(map[string]string{"ROSTERSYNC_SECRET_KEY": "k", "SMTP_ADDR": "127.0.0.1:25", "SMTP_FROM": "a@b", "ROSTERSYNC_JUSTWORKS_RATE_LIMIT": "-1"}))
 	require.NoError(t, ok.ValidateWorker())
 	require.Equal(t, -1.0, ok.JustworksRateLimit)
+	require.Zero(t, ok.JustworksLoginCooldown, "unset: the guard's default")
+	c := Load(env(map[string]string{"ROSTERSYNC_JUSTWORKS_LOGIN_COOLDOWN": "90s"}))
+	require.Equal(t, 90*time.Second, c.JustworksLoginCooldown)
 }
 
 func TestRunURLEscapes(t *testing.T) {

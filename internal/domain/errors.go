@@ -12,6 +12,7 @@ const (
 	ErrTypeAccessDenied       ErrorType = "AccessDenied"          // the requester may not sync
 	ErrTypeOrgNotFound        ErrorType = "OrgNotFound"           // no such org is configured
 	ErrTypeLoginBlocked       ErrorType = "JustworksLoginBlocked" // an earlier verdict stopped logins
+	ErrTypeLoginUnheard       ErrorType = "JustworksLoginUnheard" // the login guard: password steps got no verdict
 	ErrTypeBadCredentials     ErrorType = "JustworksBadCredentials"
 	ErrTypeBadTOTP            ErrorType = "JustworksBadTOTP"
 	ErrTypeAccountLocked      ErrorType = "JustworksAccountLocked"

@@ -31,6 +31,8 @@ func TestStarterRefusesBadInput(t *testing.T) {
 		{"bad time of day", append(base, "--totp-secret-file", s.totpFile, "--daily", "25:00"), 2, "HH:MM"},
 		{"unknown time zone", append(base, "--totp-secret-file", s.totpFile, "--daily", "06:00", "--tz", "Mars/Olympus"), 2, "time zone"},
 		{"bad notify address", append(base, "--totp-secret-file", s.totpFile, "--notify", "not-an-email"), 2, "not an email"},
+		{"plain http to a remote host", []string{"org", "set", "--org", s.org, "--name", "Acme", "--justworks-url", "http://justworks.example",
+			"--username", s.username, "--password-file", s.pwFile, "--totp-secret-file", s.totpFile, "--head", s.head, "--as", owner}, 2, "use https"},
 		{"no such command", []string{"frobnicate"}, 2, "usage"},
 		{"sync without --as", []string{"sync", "--org", s.org}, 2, "--as"},
 	}

@@ -218,6 +218,14 @@ func TestWrongPasswordLogsInOnceAndStopsLogins(t *testing.T) {
 	require.Contains(t, r.Error, "stopped")
 	require.Equal(t, 1, s.sandbox.Stats().LoginAttempts)
 
+	// An org set that only adds whitespace to the username (or a slash to
+	// the URL) is no new credential: the block stays.
+	s.mustRun("org", "set", "--org", s.org, "--username", " "+s.username+" ", "--justworks-url", s.jwURL+"/", "--as", tech)
+	require.Contains(t, s.mustRun("status", "--org", s.org), "LOGINS STOPPED")
+	r = s.sync(tech)
+	require.Contains(t, r.Error, "stopped")
+	require.Equal(t, 1, s.sandbox.Stats().LoginAttempts)
+
 	// Fixing the password resumes syncing.
 	s.mustRun("org", "set", "--org", s.org, "--password-file", s.pwFile, "--as", tech)
 	require.Equal(t, "applied", s.sync(tech).Outcome)

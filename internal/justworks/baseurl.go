@@ -19,7 +19,11 @@ const EnvPlainHTTPHosts = "ROSTERSYNC_JUSTWORKS_HTTP_HOSTS"
 func CheckBaseURL(raw string) error {
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
-		return fmt.Errorf("%q is not an http(s) URL", raw)
+		shown := capVendorText(raw)
+		if err == nil {
+			shown = u.Redacted() // a password in the URL is not repeated
+		}
+		return fmt.Errorf("%q is not an http(s) URL without credentials", shown)
 	}
 	if u.Scheme == "http" && !isLoopback(u.Hostname()) && !plainHTTPAllowed(u.Hostname()) {
 		return fmt.Errorf("%q must use https (plain http is allowed only to this machine, e.g. the sandbox on 127.0.0.1)", raw)

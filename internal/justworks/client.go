@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -13,6 +14,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"go.uber.org/zap"
 	"golang.org/x/time/rate"
@@ -47,6 +49,9 @@ type Config struct {
 	// call; a longer one comes back as *Error{Retryable: true, RetryAfter: d} so the
 	// activity can schedule its retry instead of blocking. Default 30 s.
 	MaxRetryAfter time.Duration
+	// Guard is asked before every password step (LoginGuard); default none,
+	// which leaves the in-client rules only.
+	Guard LoginGuard
 }
 
 const (
@@ -60,9 +65,10 @@ const (
 	defaultMaxRetryAfter      = 30 * time.Second
 	defaultRetryAfter         = time.Second // when a 429 comes without a usable Retry-After
 	unavailableBackoff        = 250 * time.Millisecond
-	maxRateLimitWaits         = 5 // 429 waits inside one request before giving up
-	maxRelogins               = 3 // re-logins after token_expired inside one request
-	maxCursorRestarts         = 3 // restarts from the first page inside one ListMembers call
+	maxRateLimitWaits         = 5                // 429 waits inside one request before giving up
+	maxRelogins               = 3                // re-logins after token_expired inside one request
+	defaultStepTimeout        = 30 * time.Second // one password step, when the HTTP client has no timeout
+	maxCursorRestarts         = 3                // restarts from the first page inside one ListMembers call
 	maxBodyBytes              = 32 << 20
 )
 
@@ -88,6 +94,8 @@ type Client struct {
 	pageSize           int
 	unavailableRetries int
 	maxRetryAfter      time.Duration
+	guard              LoginGuard
+	stepTimeout        time.Duration // bound of one password step (the guard's lease)
 
 	loginMu sync.Mutex // one login at a time, so concurrent expiries do not burn TOTP codes
 
@@ -133,6 +141,7 @@ func New(cfg Config, creds Credentials) (*Client, error) {
 		pageSize:           cfg.PageSize,
 		unavailableRetries: cfg.UnavailableRetries,
 		maxRetryAfter:      cfg.MaxRetryAfter,
+		guard:              cfg.Guard,
 	}
 	if creds.hasLogin() {
 		if err := ValidateTOTPSecret(creds.TOTPSecret); err != nil {
@@ -142,6 +151,18 @@ func New(cfg Config, creds Credentials) (*Client, error) {
 	}
 	if c.hc == nil {
 		c.hc = &http.Client{Timeout: 30 * time.Second}
+	}
+	// Follow no redirect: a redirect would carry the password, a TOTP code or
+	// the token to wherever the answer points. A 3xx is reported instead.
+	hc := *c.hc
+	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	c.hc = &hc
+	c.stepTimeout = c.hc.Timeout
+	if c.stepTimeout <= 0 {
+		c.stepTimeout = defaultStepTimeout
+	}
+	if c.guard == nil {
+		c.guard = noGuard{}
 	}
 	if c.log == nil {
 		c.log = zap.NewNop()
@@ -287,8 +308,9 @@ type request struct {
 	body    any      // sent as JSON when not nil
 	auth    bool     // carries the session's bearer token (and re-logs in on expiry)
 	secrets []string // values in the body that must never reach an error or log
-	// once: no in-client repeat after a 5xx. For the password step, whose
-	// outcome is unknown after a 5xx: a repeat could count as a failed login.
+	// once: no in-client repeat after a 5xx or a 429. For the password step:
+	// after a 5xx its verdict is unknown (a repeat could count as another
+	// failed login), and every password step is the guard's to allow.
 	once bool
 }
 
@@ -361,7 +383,7 @@ func (c *Client) send(ctx context.Context, rq request, token string) ([]byte, er
 		case CodeRateLimited:
 			c.rateLimited.Add(1)
 			c.slowDown()
-			if waits == maxRateLimitWaits || e.RetryAfter > c.maxRetryAfter {
+			if rq.once || waits == maxRateLimitWaits || e.RetryAfter > c.maxRetryAfter {
 				return nil, e
 			}
 			waits++
@@ -444,9 +466,6 @@ func (c *Client) roundTrip(ctx context.Context, rq request, token string) (int, 
 	}
 	start := time.Now()
 	c.requests.Add(1)
-	if rq.path == loginPath {
-		c.loginAttempts.Add(1)
-	}
 	resp, err := c.hc.Do(req)
 	if err != nil {
 		c.log.Debug("justworks request failed", zap.String("op", rq.op), zap.String("method", rq.method), zap.String("path", rq.path), zap.Error(err))
@@ -482,6 +501,8 @@ func (c *Client) apiError(rq request, status int, h http.Header, body []byte) *E
 		e.RetryAfter = parseRetryAfter(h.Get("Retry-After"), c.now())
 	case status >= 500:
 		e.Code = CodeUnavailable
+	case status >= 300 && status < 400:
+		e.Code = CodeRedirect
 	case e.Code == "":
 		switch status {
 		case http.StatusBadRequest:
@@ -527,10 +548,13 @@ func (c *Client) apiError(rq request, status int, h http.Header, body []byte) *E
 		ours = "the login's MFA ticket expired"
 	case CodeAccountLocked:
 		ours = fmt.Sprintf("Justworks locked user %q after repeated failed logins; a Justworks administrator must unlock it (check the stored password first)", user)
+	case CodeRedirect:
+		ours = fmt.Sprintf("Justworks answered HTTP %d, a redirect to %q; Rostersync follows no redirects (one would carry the credentials or the token elsewhere): check the org's Justworks URL",
+			status, capVendorText(c.redact(h.Get("Location"), rq.secrets...)))
 	default:
 		ours = fmt.Sprintf("unexpected answer HTTP %d", status)
 	}
-	if theirs := strings.TrimSpace(c.redact(eb.Error.Message, rq.secrets...)); theirs != "" {
+	if theirs := capVendorText(strings.TrimSpace(c.redact(eb.Error.Message, rq.secrets...))); theirs != "" {
 		ours += " (Justworks said: " + theirs + ")"
 	}
 	e.Message = ours
@@ -551,24 +575,45 @@ func (c *Client) redact(s string, extra ...string) string {
 	return s
 }
 
-// parseRetryAfter reads seconds or an HTTP-date. A missing or unreadable value
-// means defaultRetryAfter: the server did say 429.
+// maxVendorText caps what of a vendor's text (an error message, a redirect
+// target) is quoted in an error: it ends up in Temporal history, the run
+// record and an email.
+const maxVendorText = 200
+
+// capVendorText shortens s to maxVendorText runes, marking the cut.
+func capVendorText(s string) string {
+	if utf8.RuneCountInString(s) <= maxVendorText {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:maxVendorText]) + "… (cut)"
+}
+
+// maxHonouredRetryAfter bounds a Retry-After: a value beyond it (a vendor bug,
+// a date far ahead) would park a sync for days; the retry policy takes over.
+const maxHonouredRetryAfter = 15 * time.Minute
+
+// parseRetryAfter reads seconds or an HTTP-date, clamped to [0,
+// maxHonouredRetryAfter]. A missing or unreadable value means
+// defaultRetryAfter: the server did say 429.
 func parseRetryAfter(v string, now time.Time) time.Duration {
 	v = strings.TrimSpace(v)
 	if v == "" {
 		return defaultRetryAfter
 	}
 	if s, err := strconv.ParseFloat(v, 64); err == nil {
-		if s < 0 {
+		switch {
+		case math.IsNaN(s):
+			return defaultRetryAfter
+		case s <= 0:
 			return 0
+		case s >= maxHonouredRetryAfter.Seconds():
+			return maxHonouredRetryAfter
 		}
 		return time.Duration(s * float64(time.Second))
 	}
 	if t, err := http.ParseTime(v); err == nil {
-		if d := t.Sub(now); d > 0 {
-			return d
-		}
-		return 0
+		return min(max(t.Sub(now), 0), maxHonouredRetryAfter)
 	}
 	return defaultRetryAfter
 }

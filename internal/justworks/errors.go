@@ -55,6 +55,9 @@ const (
 	CodeInvalidResponse = "invalid_response"
 	// CodeInvalidConfig: New was given a configuration it cannot work with.
 	CodeInvalidConfig = "invalid_config"
+	// CodeRedirect: Justworks answered with a 3xx, which the client never
+	// follows. Not retryable: the configured URL is wrong.
+	CodeRedirect = "redirect"
 )
 
 // Unwrap returns the underlying cause (a transport or context error), if any, so

@@ -59,7 +59,9 @@ func ValidateTOTPSecret(secret string) error {
 	return nil
 }
 
-// Login opens a session: the password step, then the MFA step with a TOTP code.
+// Login opens a session: a probe of the login endpoint, the password step,
+// then the MFA step with a TOTP code. Every password step needs the guard's
+// leave (Config.Guard), which holds beyond this Client.
 //
 // It never sends the password again after Justworks rejected it or locked the
 // account: those errors are non-retryable, and every later Login or request of
@@ -68,7 +70,7 @@ func ValidateTOTPSecret(secret string) error {
 func (c *Client) Login(ctx context.Context) error {
 	c.loginMu.Lock()
 	defer c.loginMu.Unlock()
-	return c.login(ctx, true)
+	return c.login(ctx)
 }
 
 // session returns the current token, logging in first if there is none.
@@ -81,27 +83,27 @@ func (c *Client) session(ctx context.Context) (string, error) {
 	if tok := c.Token(); tok != "" { // another goroutine logged in meanwhile
 		return tok, nil
 	}
-	if err := c.login(ctx, true); err != nil {
+	if err := c.login(ctx); err != nil {
 		return "", err
 	}
 	return c.Token(), nil
 }
 
 // relogin replaces the session whose token stale expired, unless another
-// goroutine already did.
+// goroutine already did. It goes through the same guard and probe as the
+// first login: a re-login sends the password like any other.
 func (c *Client) relogin(ctx context.Context, stale string) error {
 	c.loginMu.Lock()
 	defer c.loginMu.Unlock()
 	if tok := c.Token(); tok != "" && tok != stale {
 		return nil
 	}
-	// Justworks just answered (401 token_expired): no need to probe it.
-	return c.login(ctx, false)
+	return c.login(ctx)
 }
 
-// login runs the two steps, after probing that Justworks is up unless the
-// caller just heard from it; c.loginMu is held.
-func (c *Client) login(ctx context.Context, probe bool) error {
+// login asks the guard, probes the login endpoint, then runs the two steps;
+// c.loginMu is held.
+func (c *Client) login(ctx context.Context) error {
 	const op = "log in"
 	if !c.creds.hasLogin() {
 		return &Error{Op: op, Code: CodeInvalidConfig, Message: "this client has no Justworks credentials to log in with"}
@@ -113,54 +115,82 @@ func (c *Client) login(ctx context.Context, probe bool) error {
 		e := *blocked
 		return &e
 	}
-	if probe {
-		if err := c.probe(ctx); err != nil {
-			return err
-		}
+	if err := c.guard.Admit(ctx); err != nil {
+		return err
+	}
+	if err := c.probe(ctx); err != nil {
+		return c.guard.ProbeFailed(ctx, err)
 	}
 	for tickets := 1; ; tickets++ {
-		var lr struct {
-			MFARequired bool   `json:"mfa_required"`
-			Ticket      string `json:"mfa_ticket"`
-		}
-		err := c.do(ctx, request{
-			op: op, method: http.MethodPost, path: loginPath,
-			body:    map[string]string{"username": c.creds.Username, "password": c.creds.Password},
-			secrets: []string{c.creds.Password},
-			once:    true,
-		}, &lr)
+		ticket, err := c.passwordStep(ctx)
 		if err != nil {
-			return c.loginFailed(err)
-		}
-		if !lr.MFARequired || lr.Ticket == "" {
-			return &Error{Op: op, Status: http.StatusOK, Code: CodeInvalidResponse, Message: "the password step did not ask for a 2FA code; Rostersync only supports users with 2FA"}
-		}
-		err = c.mfa(ctx, lr.Ticket)
-		if ErrorCode(err) != CodeTicketExpired {
 			return err
 		}
-		if tickets == maxTickets {
+		err = c.mfa(ctx, ticket)
+		if err == nil {
+			c.guard.LoggedIn(ctx)
+			return nil
+		}
+		if ErrorCode(err) != CodeTicketExpired || tickets == maxTickets {
 			return err
 		}
 		c.log.Info("justworks MFA ticket expired; logging in again", zap.Int("ticket", tickets))
 	}
 }
 
-// probe checks that Justworks answers coherently before the password is sent:
-// an unauthenticated request must be refused with 401. During an outage (5xx,
-// no answer) the password stays home, so retries through an outage never
-// send a password whose verdict nobody heard, which could count towards the
-// lockout. Only a 5xx on the password step itself remains unknown; that step
-// is sent once per Login and never repeated in-client.
+// passwordStep sends the username and password once, with the guard's leave,
+// and returns the MFA ticket. It is never repeated in-client, whatever the
+// answer: after a 5xx or no answer the verdict is unknown (Justworks may have
+// counted a failed login), and every repeat is the guard's to allow.
+func (c *Client) passwordStep(ctx context.Context) (string, error) {
+	const op = "log in"
+	if err := c.guard.Claim(ctx, c.stepTimeout); err != nil {
+		return "", err
+	}
+	c.loginAttempts.Add(1)
+	sctx, cancel := context.WithTimeout(ctx, c.stepTimeout)
+	defer cancel()
+	var lr struct {
+		MFARequired bool   `json:"mfa_required"`
+		Ticket      string `json:"mfa_ticket"`
+	}
+	err := c.do(sctx, request{
+		op: op, method: http.MethodPost, path: loginPath,
+		body:    map[string]string{"username": c.creds.Username, "password": c.creds.Password},
+		secrets: []string{c.creds.Password},
+		once:    true,
+	}, &lr)
+	if !Heard(err) {
+		return "", c.guard.PasswordUnheard(ctx, err)
+	}
+	c.guard.PasswordHeard(ctx)
+	if err != nil {
+		return "", c.loginFailed(err)
+	}
+	if !lr.MFARequired || lr.Ticket == "" {
+		return "", &Error{Op: op, Status: http.StatusOK, Code: CodeInvalidResponse, Message: "the password step did not ask for a 2FA code; Rostersync only supports users with 2FA"}
+	}
+	return lr.Ticket, nil
+}
+
+// probe checks that the login endpoint answers before the password is sent:
+// a login without username and password must be refused (400 invalid_request;
+// any answer but a 5xx or a 429 will do), and nothing is counted against the
+// account. When Justworks or its login endpoint alone is down (5xx, no answer)
+// or rate-limits, the password stays home, so retries through an outage send
+// no password whose verdict nobody would hear.
 func (c *Client) probe(ctx context.Context) error {
-	err := c.do(ctx, request{op: "check that Justworks answers", method: http.MethodGet, path: companyPath}, nil)
+	err := c.do(ctx, request{op: "check that the Justworks login answers", method: http.MethodPost, path: loginPath, body: struct{}{}}, nil)
 	switch ErrorCode(err) {
-	case CodeTokenExpired, "":
+	case "":
 		return nil
 	case CodeUnavailable, CodeTransport, CodeRateLimited:
 		return err
 	}
-	// Any other answer is still an answer: the server is up.
+	if _, ok := AsError(err); !ok {
+		return err
+	}
+	// Any other answer is still an answer: the login endpoint is up.
 	return nil
 }
 

@@ -16,6 +16,12 @@ import (
 // fetched them before ListMembers calls it a loop.
 const maxStuckPages = 3
 
+// maxPagesWithoutNews is how many pages in a row may bring no member this
+// call has not seen yet, each with a new cursor, before ListMembers calls it
+// a vendor that hands out cursors forever. Short, empty and repeated pages
+// are normal; fifty of them in a row, without one new member, are not.
+const maxPagesWithoutNews = 50
+
 // Page is one page of members as ListMembers hands it to its callback.
 type Page struct {
 	Members []Member
@@ -43,8 +49,9 @@ type Page struct {
 // of the last page it handled.
 func (c *Client) ListMembers(ctx context.Context, cursor string, fn func(Page) error) error {
 	const op = "list members"
-	restarts, stuck := 0, 0
+	restarts, stuck, noNews := 0, 0, 0
 	restarted := false
+	seen := map[string]struct{}{} // member ids this call received (since the last restart)
 	for n := 1; ; n++ {
 		q := url.Values{"limit": {strconv.Itoa(c.pageSize)}}
 		if cursor != "" {
@@ -60,6 +67,8 @@ func (c *Client) ListMembers(ctx context.Context, cursor string, fn func(Page) e
 				restarts++
 				restarted = true
 				cursor = ""
+				clear(seen)
+				noNews = 0
 				c.log.Info("justworks cursor expired; paging again from the start", zap.Int("restart", restarts))
 				continue
 			}
@@ -83,6 +92,20 @@ func (c *Client) ListMembers(ctx context.Context, cursor string, fn func(Page) e
 				return &Error{Op: op, Status: http.StatusOK, Code: CodeInvalidResponse, Message: fmt.Sprintf("page %d has a next_cursor that does not advance", n)}
 			}
 			page.NextCursor = *raw.NextCursor
+			news := false
+			for _, m := range page.Members {
+				if _, ok := seen[m.ID]; !ok {
+					seen[m.ID] = struct{}{}
+					news = true
+				}
+			}
+			if noNews++; news {
+				noNews = 0
+			}
+			if noNews >= maxPagesWithoutNews {
+				return &Error{Op: op, Status: http.StatusOK, Code: CodeInvalidResponse, Message: fmt.Sprintf(
+					"page %d is the %dth in a row that brings no member not seen before, yet names a next page; the paging never ends, so nothing is applied", n, noNews)}
+			}
 		}
 		restarted = false
 		c.log.Debug("justworks members page", zap.Int("page", n), zap.Int("members", len(page.Members)), zap.Bool("last", page.NextCursor == ""))

@@ -307,7 +307,7 @@ func TestTokenExpiredLogsInAgainAndRepeatsTheRequest(t *testing.T) {
 	assert.Equal(t, sb.Company(), co)
 	assert.NotEqual(t, first, c.Token())
 	st := sb.Stats()
-	assert.Equal(t, 4, st.Requests, "company (401), login, mfa, company again")
+	assert.Equal(t, 5, st.Requests, "company (401), login probe, login, mfa, company again")
 	assert.Equal(t, 1, st.LoginAttempts)
 	assert.Equal(t, 1, st.MFAAttempts, "the re-login waited for a fresh TOTP step instead of meeting 409")
 	assert.Equal(t, 2, c.Stats().Logins)

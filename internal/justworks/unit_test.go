@@ -1,10 +1,12 @@
 package justworks
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -73,6 +75,13 @@ func TestParseRetryAfter(t *testing.T) {
 		{now.Add(-time.Minute).Format(http.TimeFormat), 0},
 		{"", defaultRetryAfter},
 		{"soon", defaultRetryAfter},
+		// Clamped: a vendor bug must not park a sync for days, nor overflow.
+		{"-5", 0},
+		{"86400", maxHonouredRetryAfter},
+		{"1e300", maxHonouredRetryAfter},
+		{"+Inf", maxHonouredRetryAfter},
+		{"NaN", defaultRetryAfter},
+		{now.Add(72 * time.Hour).Format(http.TimeFormat), maxHonouredRetryAfter},
 	} {
 		assert.Equal(t, tc.want, parseRetryAfter(tc.in, now), "Retry-After %q", tc.in)
 	}
@@ -88,6 +97,9 @@ func TestCredentialsNeverPrintSecrets(t *testing.T) {
 }
 
 // fake answers with canned handlers per path; it counts requests per path.
+// The login probe (a login without username and password) is counted as
+// "probe" and answered by the "probe" route, else with 400 invalid_request
+// as Justworks would.
 type fake struct {
 	t      *testing.T
 	srv    *httptest.Server
@@ -98,8 +110,21 @@ type fake struct {
 func newFake(t *testing.T, routes map[string]http.HandlerFunc) *fake {
 	f := &fake{t: t, routes: routes, hits: map[string]int{}}
 	f.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		f.hits[r.URL.Path]++
-		h, ok := f.routes[r.URL.Path]
+		path := r.URL.Path
+		if path == loginPath {
+			body, _ := io.ReadAll(r.Body)
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			if !bytes.Contains(body, []byte(`"password"`)) {
+				path = "probe"
+				if f.routes[path] == nil {
+					f.hits[path]++
+					writeJSON(w, http.StatusBadRequest, errorBody("invalid_request", "username and password are required"))
+					return
+				}
+			}
+		}
+		f.hits[path]++
+		h, ok := f.routes[path]
 		if !ok {
 			writeJSON(w, http.StatusNotFound, errorBody("not_found", "no route"))
 			return
@@ -366,7 +391,8 @@ func TestReloginsAreBounded(t *testing.T) {
 	assert.Equal(t, CodeTokenExpired, e.Code)
 	assert.True(t, e.Retryable)
 	assert.Equal(t, 1+maxRelogins, f.hits["/v1/auth/login"], "first login and three re-logins")
-	assert.Equal(t, 2+maxRelogins, f.hits["/v1/company"], "the probe before the first login, then one call per session")
+	assert.Equal(t, 1+maxRelogins, f.hits["probe"], "every re-login probes the login endpoint first")
+	assert.Equal(t, 1+maxRelogins, f.hits["/v1/company"], "one call per session")
 	assert.Equal(t, 1+maxRelogins, c.Stats().Logins)
 	assert.Positive(t, slept, "each re-login waited for a fresh TOTP step")
 }
@@ -392,7 +418,7 @@ func TestPasswordStepIsNotRepeatedAfter5xx(t *testing.T) {
 // a retryable error without a password step, so no verdict can go unheard.
 func TestOutageSendsNoPassword(t *testing.T) {
 	f := newFake(t, map[string]http.HandlerFunc{
-		"/v1/company": func(w http.ResponseWriter, r *http.Request) {
+		"probe": func(w http.ResponseWriter, r *http.Request) {
 			writeJSON(w, 503, errorBody("unavailable", "down"))
 		},
 		"/v1/auth/login": func(w http.ResponseWriter, r *http.Request) {

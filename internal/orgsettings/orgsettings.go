@@ -45,6 +45,10 @@ type Request struct {
 	IncludeDepartments, ExcludeDepartments *string
 	IncludeMembers, ExcludeMembers         *string
 	IgnoreFields, LocalFields              *string
+	// ResumeLogins lifts a stop of Justworks logins (a login block, the login
+	// guard's count) with the same credentials: the operator checked the
+	// account in Justworks by hand. New credentials lift it anyway.
+	ResumeLogins bool
 	// Actor is the verified person asking: owner of a new org, and the
 	// principal a daily schedule they set runs as.
 	Actor string

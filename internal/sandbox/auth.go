@@ -24,11 +24,51 @@ import (
 var totpOpts = totp.ValidateOpts{Period: 30, Skew: 0, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1}
 
 type account struct {
-	password  string
-	secret    string
-	failures  int // consecutive failed logins (bad password or bad code)
-	locked    bool
-	usedSteps map[int64]bool // TOTP time steps whose code was accepted
+	password      string
+	secret        string
+	failures      int // consecutive failed logins (bad password or bad code)
+	maxFailures   int // the most consecutive failures ever reached
+	passwordSteps int // login requests that carried this username and a password
+	locked        bool
+	usedSteps     map[int64]bool // TOTP time steps whose code was accepted
+}
+
+// LoginFaults break the login endpoint (POST /v1/auth/login) alone, while the
+// rest of the API answers. The zero value breaks nothing.
+type LoginFaults struct {
+	// Unavailable: every login request answers 503, probes included.
+	Unavailable bool
+	// Hang holds every login request this long (or until the client gives
+	// up) before it is handled, probes included.
+	Hang time.Duration
+	// JudgeThenUnavailable: a request with a username and password is judged
+	// as usual (a wrong password counts towards the lock; a right one gets a
+	// ticket nobody sees), then answered 503, as a backend whose front fails
+	// after the auth service recorded the attempt. Probes answer as usual.
+	JudgeThenUnavailable bool
+	// SlowRejection: a wrong password counts at once, but its 401
+	// invalid_credentials comes only after this delay (longer than the
+	// client's timeout: the verdict is never heard).
+	SlowRejection time.Duration
+}
+
+// Account is what the sandbox knows of one user's logins.
+type Account struct {
+	PasswordSteps int  // login requests that carried the username and a password
+	Failures      int  // consecutive failed logins now
+	MaxFailures   int  // the most consecutive failed logins ever reached (locked at 5)
+	Locked        bool // locked out until Unlock
+}
+
+// Account reports username's login record (zero for an unknown user).
+func (s *Server) Account(username string) Account {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a, ok := s.accounts[username]
+	if !ok {
+		return Account{}
+	}
+	return Account{PasswordSteps: a.passwordSteps, Failures: a.failures, MaxFailures: a.maxFailures, Locked: a.locked}
 }
 
 type ticket struct {
@@ -74,7 +114,7 @@ func (s *Server) Locked(username string) bool {
 }
 
 func (s *Server) login(w http.ResponseWriter, r *http.Request, now time.Time) {
-	s.count(func(st *Stats) { st.LoginAttempts++ })
+	lf := s.Faults().Login
 	var req struct {
 		Username string `json:"username"`
 		Password string `json:"password"`
@@ -82,39 +122,75 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, now time.Time) {
 	if !readJSON(w, r, &req) {
 		return
 	}
-	if req.Username == "" || req.Password == "" {
+	probe := req.Username == "" || req.Password == ""
+	s.count(func(st *Stats) {
+		if probe {
+			st.LoginProbes++
+		} else {
+			st.LoginAttempts++
+		}
+	})
+	if lf.Hang > 0 {
+		if err := sleep(r.Context(), lf.Hang); err != nil {
+			return
+		}
+		now = s.now()
+	}
+	if lf.Unavailable {
+		// The password arrived (and is counted above), but nobody judged it.
+		writeError(w, http.StatusServiceUnavailable, justworks.CodeUnavailable, "injected outage of the login endpoint")
+		return
+	}
+	if probe {
 		writeError(w, http.StatusBadRequest, justworks.CodeInvalidRequest, "username and password are required")
 		return
 	}
+	status, code, msg, body := s.judgeLogin(req.Username, req.Password, now)
+	switch {
+	case lf.JudgeThenUnavailable:
+		writeError(w, http.StatusServiceUnavailable, justworks.CodeUnavailable, "injected outage after the login was judged")
+	case body != nil:
+		writeJSON(w, http.StatusOK, body)
+	case code == justworks.CodeInvalidCredentials && lf.SlowRejection > 0:
+		if sleep(r.Context(), lf.SlowRejection) == nil {
+			writeError(w, status, code, msg)
+		}
+	default:
+		writeError(w, status, code, msg)
+	}
+}
+
+// judgeLogin checks a password step and records it on the account, as
+// Justworks does before it answers; it returns the error answer, or the body
+// of a success.
+func (s *Server) judgeLogin(username, password string, now time.Time) (status int, code, msg string, body any) {
 	s.mu.Lock()
-	a, ok := s.accounts[req.Username]
+	defer s.mu.Unlock()
+	a, ok := s.accounts[username]
+	if ok {
+		a.passwordSteps++
+	}
 	switch {
 	case !ok:
-		s.mu.Unlock()
-		writeError(w, http.StatusUnauthorized, justworks.CodeInvalidCredentials, "wrong username or password")
-		return
+		return http.StatusUnauthorized, justworks.CodeInvalidCredentials, "wrong username or password", nil
 	case a.locked:
-		s.mu.Unlock()
-		writeError(w, http.StatusLocked, justworks.CodeAccountLocked, "account locked after repeated failed logins; an admin must unlock it")
-		return
-	case subtle.ConstantTimeCompare([]byte(req.Password), []byte(a.password)) != 1:
+		return http.StatusLocked, justworks.CodeAccountLocked, "account locked after repeated failed logins; an admin must unlock it", nil
+	case subtle.ConstantTimeCompare([]byte(password), []byte(a.password)) != 1:
 		a.fail()
-		s.mu.Unlock()
-		writeError(w, http.StatusUnauthorized, justworks.CodeInvalidCredentials, "wrong username or password")
-		return
+		return http.StatusUnauthorized, justworks.CodeInvalidCredentials, "wrong username or password", nil
 	}
 	id := randomToken("mfa_")
 	s.sweep(now)
-	s.tickets[id] = &ticket{username: req.Username, issued: now}
-	s.mu.Unlock()
-	writeJSON(w, http.StatusOK, struct {
+	s.tickets[id] = &ticket{username: username, issued: now}
+	return 0, "", "", struct {
 		MFARequired bool   `json:"mfa_required"`
 		MFATicket   string `json:"mfa_ticket"`
-	}{true, id})
+	}{true, id}
 }
 
 func (a *account) fail() {
 	a.failures++
+	a.maxFailures = max(a.maxFailures, a.failures)
 	if a.failures >= maxFailedLogins {
 		a.locked = true
 	}

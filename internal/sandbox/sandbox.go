@@ -76,12 +76,14 @@ type Faults struct {
 	TruncateTo     int  // when >0, only the first N members (by id) are served
 	ShortPageEvery int  // every Nth members page is short: alternately empty and half the limit
 	Forbidden      bool // the user lacks the admin permission: members endpoints answer 403 forbidden
+	Login          LoginFaults
 }
 
 // Stats counts what clients did since start or ResetStats.
 type Stats struct {
 	Requests       int // every request
-	LoginAttempts  int // POST /v1/auth/login
+	LoginAttempts  int // POST /v1/auth/login with a username and password (a probe without them is not one)
+	LoginProbes    int // POST /v1/auth/login without a username or password
 	MFAAttempts    int // POST /v1/auth/mfa
 	MemberRequests int // GET /v1/members and /v1/members/{id}
 	RateLimited    int // 429 answers, injected or earned
@@ -197,6 +199,7 @@ func validateFaults(f Faults) error {
 	for name, v := range map[string]time.Duration{
 		"Latency": f.Latency, "UnavailableFrom": f.UnavailableFrom, "UnavailableFor": f.UnavailableFor,
 		"RetryAfter": f.RetryAfter, "CursorExpiry": f.CursorExpiry,
+		"Login.Hang": f.Login.Hang, "Login.SlowRejection": f.Login.SlowRejection,
 	} {
 		if v < 0 {
 			return fmt.Errorf("sandbox: fault %s must not be negative, got %s", name, v)
@@ -221,7 +224,7 @@ func clampFaults(f Faults) Faults {
 	for _, p := range []*int{&f.UnavailableEvery, &f.RateLimitEvery, &f.TokenExpiryAfter, &f.CursorExpireEvery, &f.MutateEvery, &f.TruncateTo, &f.ShortPageEvery} {
 		*p = max(*p, 0)
 	}
-	for _, p := range []*time.Duration{&f.Latency, &f.UnavailableFrom, &f.UnavailableFor, &f.RetryAfter, &f.CursorExpiry} {
+	for _, p := range []*time.Duration{&f.Latency, &f.UnavailableFrom, &f.UnavailableFor, &f.RetryAfter, &f.CursorExpiry, &f.Login.Hang, &f.Login.SlowRejection} {
 		*p = max(*p, 0)
 	}
 	return f

@@ -15,6 +15,10 @@
 //	(*Store) GrantLevel(ctx, Grant) (domain.Level, error)           // domain.MayGrant and the change, one transaction
 //	(*Store) UserLevel(ctx, orgID, email string) (domain.Level, error) // LevelNone when not a user of the org
 //	(*Store) BlockLogin(ctx, orgID, reason string) error
+//	(*Store) LoginGuard(ctx, orgID) (LoginGuardState, error)       // unheard password steps (login_guard)
+//	(*Store) ClaimPasswordStep(ctx, orgID, lease, admit func(LoginGuardState) error) error // counts a step before it leaves
+//	(*Store) SettlePasswordStep(ctx, orgID, heard bool, why string) (LoginGuardState, error)
+//	(*Store) ResetLoginGuard(ctx, orgID) error                     // also done by SaveOrg on new credentials or ResumeLogins
 //	(*Store) BeginRun(ctx, Run) error                              // idempotent per RunID
 //	(*Store) SaveSession(ctx, runID string, sealedToken []byte) error
 //	(*Store) LoadSession(ctx, runID string) ([]byte, error)        // nil when none

@@ -113,6 +113,9 @@ func (s *Store) UpsertOrg(ctx context.Context, o Org) (created bool, err error) 
 			o.LoginBlocked = old.LoginBlocked
 			if credentialsChanged(old, o) {
 				o.LoginBlocked = ""
+				if err := credentialsReplaced(ctx, tx, o.ID); err != nil {
+					return err
+				}
 			}
 		}
 		err = writeOrg(ctx, tx, o)
@@ -136,6 +139,10 @@ type OrgWrite struct {
 	ID     string
 	Create bool
 	Owner  string // with Create: the verified person who becomes owner
+	// ResumeLogins lifts a login block and resets the login guard although
+	// the credentials stay the same: the operator checked the account in
+	// Justworks by hand (docs/operations.md).
+	ResumeLogins bool
 }
 
 // SaveOrg creates or changes the org under its row lock: update gets the
@@ -168,8 +175,19 @@ func (s *Store) SaveOrg(ctx context.Context, w OrgWrite, update func(old Org) (O
 		}
 		if !create {
 			o.LoginBlocked = old.LoginBlocked
-			if credentialsChanged(old, o) {
+			switch {
+			case credentialsChanged(old, o):
 				o.LoginBlocked = ""
+				if err := credentialsReplaced(ctx, tx, id); err != nil {
+					return err
+				}
+			case w.ResumeLogins:
+				// An operator checked the account by hand (runbook):
+				// the same credentials may be tried again.
+				o.LoginBlocked = ""
+				if err := resetLoginGuard(ctx, tx, id); err != nil {
+					return err
+				}
 			}
 		}
 		if o.SafetyThreshold == 0 {
@@ -230,6 +248,24 @@ func approvalSeconds(d time.Duration) int {
 	}
 	return int(d / time.Second)
 }
+
+// credentialsReplaced forgets what belonged to the org's old credentials:
+// the login guard's count (the operator acted on them) and the org's reusable
+// sessions, which must not outlive them.
+func credentialsReplaced(ctx context.Context, tx *sqlx.Tx, orgID string) error {
+	if err := resetLoginGuard(ctx, tx, orgID); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, "DELETE FROM sessions WHERE starts_with(run_id, $1)", OrgSessionPrefix(orgID)); err != nil {
+		return fmt.Errorf("drop the sessions of the replaced credentials of org %q: %w", orgID, err)
+	}
+	return nil
+}
+
+// OrgSessionPrefix starts the key of every reusable session of the org in the
+// sessions table (activities add a hash of the credentials); replacing the
+// credentials drops them all.
+func OrgSessionPrefix(orgID string) string { return "org:" + orgID + ":" }
 
 // credentialsChanged: the block exists to stop retrying credentials
 // Justworks rejected; different ones (or another account) deserve a try.

@@ -90,6 +90,10 @@ func parse(args []string) (options, error) {
 	fs.IntVar(&f.TruncateTo, "truncate-to", 0, "serve only the first N members (by id)")
 	fs.IntVar(&f.ShortPageEvery, "short-page-every", 0, "every Nth members page is short (empty or half)")
 	fs.BoolVar(&f.Forbidden, "forbidden", false, "members endpoints answer 403 forbidden")
+	fs.BoolVar(&f.Login.Unavailable, "login-unavailable", false, "the login endpoint alone answers 503")
+	fs.DurationVar(&f.Login.Hang, "login-hang", 0, "the login endpoint alone holds each request this long")
+	fs.BoolVar(&f.Login.JudgeThenUnavailable, "login-judge-then-unavailable", false, "a password step is judged (a wrong one counts), then answered 503")
+	fs.DurationVar(&f.Login.SlowRejection, "login-slow-rejection", 0, "a wrong password counts at once but is answered only after this delay")
 	fs.SetOutput(io.Discard)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
